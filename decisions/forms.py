@@ -1,0 +1,230 @@
+import re
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
+from django.urls import reverse
+
+from . import factors
+from .models import Decision, Flow, Service, Team
+
+SECTION_LIMIT = 50_000
+REASON_LIMIT = 5_000
+TAG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9 ._/+-]{0,39}$")
+GATE_CHOICES = [
+    ("true", "Yes: the caller waits for the answer"),
+    ("false", "No: the caller can go on and learn the outcome later"),
+]
+
+
+def _limited(field: forms.Field, limit: int) -> forms.Field:
+    field.max_length = limit
+    field.validators.append(MaxLengthValidator(limit))
+    field.widget.attrs["maxlength"] = limit
+    note = f"Up to {limit:,} characters."
+    field.help_text = f"{field.help_text} {note}".strip()
+    return field
+
+
+def _gate_value(value: str) -> bool | None:
+    return {"true": True, "false": False}.get(value)
+
+
+class DecisionForm(forms.ModelForm):
+    MARKDOWN_SECTIONS = ("context", "decision_text", "consequences", "considered_options")
+    caller_needs_result = forms.TypedChoiceField(
+        label=factors.SYNC_GATE_QUESTION,
+        help_text=factors.SYNC_GATE_HINT,
+        choices=GATE_CHOICES,
+        coerce=_gate_value,
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+
+    class Meta:
+        model = Decision
+        fields = [
+            "title",
+            "flow",
+            "status",
+            "caller_needs_result",
+            "sync_reason",
+            "visibility",
+            "visibility_reason",
+            "growth",
+            "growth_reason",
+            "coordination",
+            "coordination_reason",
+            "coupling",
+            "coupling_reason",
+            "style",
+            "justification",
+            "logic_location",
+            "context",
+            "decision_text",
+            "consequences",
+            "considered_options",
+            "deciders",
+            "tags",
+            "decided_on",
+            "revisit_on",
+            "supersedes",
+        ]
+        widgets = {
+            "decided_on": forms.DateInput(attrs={"type": "date"}),
+            "revisit_on": forms.DateInput(attrs={"type": "date"}),
+            "style": forms.RadioSelect,
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.caller_needs_result is not None:
+            self.initial["caller_needs_result"] = "true" if self.instance.caller_needs_result else "false"
+        self.fields["flow"].queryset = Flow.objects.order_by("name")
+        self.fields["flow"].empty_label = "No flow: a general decision"
+        self.fields["supersedes"].queryset = Decision.objects.exclude(pk=self.instance.pk).only("number", "title")
+        self.fields["supersedes"].empty_label = "Nothing"
+        self.fields["style"].choices = [
+            ("sync", "Sync: the caller waits for the answer"),
+            ("command", "Command: send “do this” to one known receiver"),
+            ("event", "Event: publish “this happened” for whoever cares"),
+            ("", "None: a general decision, not about one flow's style"),
+        ]
+        for factor in factors.FACTORS:
+            field = self.fields[factor.key]
+            field.label = factor.question
+            field.help_text = factor.hint
+            field.choices = [(level.value, level.label) for level in factor.levels]
+            field.widget = forms.RadioSelect(choices=field.choices)
+            _limited(self.fields[f"{factor.key}_reason"], REASON_LIMIT)
+        for name in self.MARKDOWN_SECTIONS:
+            _limited(self.fields[name], SECTION_LIMIT)
+            self.fields[name].widget.attrs.update(
+                {
+                    "rows": 8,
+                    "hx-post": reverse("markdown_preview"),
+                    "hx-trigger": "input changed delay:400ms",
+                    "hx-target": f"#preview-{name}",
+                    "hx-swap": "innerHTML",
+                }
+            )
+        for name in ("sync_reason", "justification", "logic_location"):
+            _limited(self.fields[name], REASON_LIMIT)
+        self.fields["title"].help_text = "Up to 200 characters. Say what was decided, e.g. “Publish OrderPlaced as an event”."
+
+    def clean_title(self) -> str:
+        title = " ".join(self.cleaned_data["title"].split())
+        if not title:
+            raise ValidationError("Give the decision a title.")
+        return title
+
+    def clean_tags(self) -> str:
+        tags: list[str] = []
+        for raw in self.cleaned_data["tags"].split(","):
+            tag = " ".join(raw.split()).lower()
+            if not tag:
+                continue
+            if not TAG_PATTERN.match(tag):
+                raise ValidationError(
+                    f"“{tag[:40]}” is not a tag we can keep: use letters, digits, spaces and . _ / + -, "
+                    "up to 40 characters, starting with a letter or digit."
+                )
+            if tag not in tags:
+                tags.append(tag)
+        return ",".join(tags)
+
+    def clean_supersedes(self) -> Decision | None:
+        supersedes = self.cleaned_data["supersedes"]
+        if supersedes and self.instance.pk and supersedes.pk == self.instance.pk:
+            raise ValidationError("A decision cannot supersede itself.")
+        return supersedes
+
+    def assessment(self) -> factors.Assessment:
+        """The recommendation for whatever has been answered, valid or not."""
+        data = self.cleaned_data if hasattr(self, "cleaned_data") else {}
+        return factors.recommend(
+            data.get("caller_needs_result"), {f.key: data.get(f.key) for f in factors.FACTORS}
+        )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        gate = data.get("caller_needs_result")
+        if data.get("flow") and gate is None and "caller_needs_result" not in self.errors:
+            self.add_error("caller_needs_result", "Answer this first: it decides whether the factors apply.")
+        if gate is True:
+            if not data.get("sync_reason", "").strip():
+                self.add_error("sync_reason", "Explain why the caller cannot wait for the result.")
+            for factor in factors.FACTORS:
+                data[factor.key] = None
+                data[f"{factor.key}_reason"] = ""
+        elif gate is False:
+            for factor in factors.FACTORS:
+                if data.get(factor.key) is None and factor.key not in self.errors:
+                    self.add_error(factor.key, f"Pick the level that fits: {factor.name.lower()}.")
+                elif data.get(factor.key) is not None and not data.get(f"{factor.key}_reason", "").strip():
+                    self.add_error(f"{factor.key}_reason", "Say why you picked this level.")
+        self._clean_choice(data)
+        return data
+
+    def _clean_choice(self, data: dict) -> None:
+        assessment = self.assessment()
+        style = data.get("style", "")
+        if assessment.complete and not style:
+            self.add_error("style", "Pick the style you chose for this flow.")
+        elif assessment.complete and factors.needs_justification(assessment, style):
+            if not data.get("justification", "").strip():
+                if assessment.recommendation is factors.Recommendation.BALANCED:
+                    message = "The factors are balanced: say what matters more here, visibility or decoupling, and why."
+                else:
+                    message = (
+                        f"You chose {style or 'no style'} against the recommendation "
+                        f"({assessment.recommendation.label}): say what matters more here, visibility or "
+                        "decoupling, and why."
+                    )
+                self.add_error("justification", message)
+        if style in factors.LOGIC_LOCATION_HINTS and not data.get("logic_location", "").strip():
+            self.add_error("logic_location", f"Say where the logic lives. {factors.LOGIC_LOCATION_HINTS[style]}")
+
+
+class CatalogForm(forms.ModelForm):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        _limited(self.fields["description"], SECTION_LIMIT)
+
+    def clean_name(self) -> str:
+        name = " ".join(self.cleaned_data["name"].split())
+        if not name:
+            raise ValidationError("Give it a name.")
+        return name
+
+
+class TeamForm(CatalogForm):
+    class Meta:
+        model = Team
+        fields = ["name", "description"]
+
+
+class ServiceForm(CatalogForm):
+    class Meta:
+        model = Service
+        fields = ["name", "team", "description"]
+
+
+class FlowForm(CatalogForm):
+    class Meta:
+        model = Flow
+        fields = ["name", "producer", "consumers", "owner_team", "description"]
+        widgets = {"consumers": forms.CheckboxSelectMultiple}
+        help_texts = {"consumers": "Every service that receives what the producer sends."}
+
+    def clean(self) -> dict:
+        data = super().clean()
+        producer, consumers = data.get("producer"), data.get("consumers")
+        if producer and consumers and producer in consumers:
+            self.add_error("consumers", f"{producer} produces this flow, so it cannot also consume it.")
+        return data
+
+
+class MarkdownPreviewForm(forms.Form):
+    text = forms.CharField(required=False, max_length=SECTION_LIMIT)

@@ -1,0 +1,79 @@
+"""Markdown to safe HTML: the one place for extensions and the sanitiser allow-list."""
+
+import re
+import xml.etree.ElementTree as etree
+
+import markdown
+import nh3
+from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
+from markdown.inlinepatterns import InlineProcessor
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em", "h1", "h2", "h3",
+    "h4", "h5", "h6", "hr", "i", "img", "kbd", "li", "ol", "p", "pre", "s", "span", "strong", "sub", "sup",
+    "table", "tbody", "td", "th", "thead", "tr", "ul",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "abbr": {"title"},
+    "img": {"src", "alt", "title"},
+    "code": {"class"},
+    "div": {"class"},
+    "pre": {"class"},
+    "span": {"class"},
+    "td": {"align"},
+    "th": {"align"},
+    "ol": {"start"},
+}
+# Relative links pass; absolute ones must use one of these schemes, so
+# javascript:, vbscript: and data: URLs are dropped.
+ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
+
+ADR_REFERENCE = r"\bADR-0*(\d{1,7})\b"
+
+
+class DecisionLinkProcessor(InlineProcessor):
+    """Turn "ADR-12" into a link to decision 12."""
+
+    def handleMatch(self, m: re.Match, data: str):  # noqa: N802 (Python-Markdown's name)
+        link = etree.Element("a")
+        link.set("href", reverse("decision_detail", args=[int(m.group(1))]))
+        link.text = m.group(0)
+        return link, m.start(0), m.end(0)
+
+
+class DecisionLinkExtension(markdown.Extension):
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802
+        md.inlinePatterns.register(DecisionLinkProcessor(ADR_REFERENCE, md), "decision_link", 165)
+
+
+def _converter() -> markdown.Markdown:
+    return markdown.Markdown(
+        extensions=[
+            "tables",
+            "fenced_code",
+            "sane_lists",
+            "codehilite",
+            DecisionLinkExtension(),
+        ],
+        extension_configs={"codehilite": {"guess_lang": False, "css_class": "highlight"}},
+        output_format="html",
+    )
+
+
+def sanitise_html(html: str) -> str:
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=ALLOWED_URL_SCHEMES,
+        link_rel="noopener noreferrer nofollow",
+    )
+
+
+def render_markdown(text: str) -> SafeString:
+    """Render user Markdown to HTML that is safe to put in a page."""
+    if not text:
+        return mark_safe("")
+    return mark_safe(sanitise_html(_converter().convert(text)))  # noqa: S308 (sanitised above)

@@ -1,0 +1,308 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import F, OuterRef, Subquery
+from django.db.models.functions import Abs
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from . import factors
+
+
+class Team(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True, help_text="Markdown. What the team owns and how to reach it.")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("team_detail", args=[self.pk])
+
+
+class Service(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="services")
+    description = models.TextField(blank=True, help_text="Markdown. What the service does.")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("service_detail", args=[self.pk])
+
+
+class FlowQuerySet(models.QuerySet):
+    def with_current_style(self) -> FlowQuerySet:
+        """Annotate each flow with the style and number of its latest accepted decision."""
+        latest = Decision.objects.filter(flow=OuterRef("pk"), status=Decision.Status.ACCEPTED).order_by(
+            F("decided_on").desc(nulls_last=True), "-number"
+        )
+        return self.annotate(
+            current_style=Subquery(latest.values("style")[:1]),
+            current_decision_number=Subquery(latest.values("number")[:1]),
+        )
+
+
+class Flow(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    description = models.TextField(blank=True, help_text="Markdown. What travels between the services, and why.")
+    producer = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="produced_flows")
+    consumers = models.ManyToManyField(Service, related_name="consumed_flows")
+    owner_team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="flows")
+
+    objects = FlowQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("flow_detail", args=[self.pk])
+
+
+class Counter(models.Model):
+    """A named, ever-increasing counter. Decision numbers come from here, so they are never reused."""
+
+    name = models.CharField(max_length=50, unique=True)
+    value = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name}={self.value}"
+
+
+DECISION_COUNTER = "decision"
+
+
+def next_decision_number() -> int:
+    """Take the next decision number. The UPDATE locks the counter row until commit,
+    so parallel transactions queue here instead of reading the same value."""
+    with transaction.atomic():
+        updated = Counter.objects.filter(name=DECISION_COUNTER).update(value=F("value") + 1)
+        if not updated:
+            Counter.objects.create(name=DECISION_COUNTER, value=1 + (Decision.objects.aggregate(m=models.Max("number"))["m"] or 0))
+        return Counter.objects.get(name=DECISION_COUNTER).value
+
+
+class DecisionQuerySet(models.QuerySet):
+    def delete(self):
+        raise DecisionDeletionError
+
+    def accepted(self) -> DecisionQuerySet:
+        return self.filter(status=Decision.Status.ACCEPTED)
+
+    def for_list(self) -> DecisionQuerySet:
+        return self.select_related("flow").only(
+            "number", "title", "status", "style", "recommendation", "against_recommendation", "created_at",
+            "flow__name", "caller_needs_result", "visibility", "growth", "coordination", "coupling",
+        )
+
+
+    def precedents(self, *, assessment: factors.Assessment, flow: Flow | None, exclude: int | None) -> Precedents:
+        """Accepted decisions closest to an assessment, and earlier decisions on the same flow."""
+        fields = ("number", "title", "style", "status", "decided_on", "flow__name")
+        others = self.exclude(pk=exclude) if exclude else self.all()
+        similar = others.accepted().select_related("flow").only(*fields)
+        if assessment.recommendation is factors.Recommendation.SYNC:
+            similar = similar.filter(caller_needs_result=True).order_by("-decided_on", "-number")
+        elif assessment.drivers:
+            distance = sum(Abs(F(d.factor.key) - d.level.value) for d in assessment.drivers)
+            similar = (
+                similar.filter(caller_needs_result=False, **{f"{d.factor.key}__isnull": False for d in assessment.drivers})
+                .annotate(distance=distance)
+                .order_by("distance", "-decided_on", "-number")
+            )
+        else:
+            similar = similar.none()
+        on_flow = others.filter(flow=flow).only(*fields).select_related("flow").order_by("number") if flow else []
+        return Precedents(similar=list(similar[:PRECEDENT_LIMIT]), on_flow=list(on_flow[:PRECEDENT_LIMIT * 2]))
+
+
+PRECEDENT_LIMIT = 5
+
+
+@dataclass(frozen=True)
+class Precedents:
+    similar: list[Decision]
+    on_flow: list[Decision]
+
+
+class DecisionDeletionError(Exception):
+    """Decisions are never deleted: withdraw one through its status instead."""
+
+    def __str__(self) -> str:
+        return "Decisions are never deleted. Reject, deprecate or supersede the decision instead."
+
+
+FACTOR_LEVEL_CHOICES = [(1, "Low"), (2, "Medium"), (3, "High")]
+
+
+class DecisionStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PROPOSED = "proposed", "Proposed"
+    ACCEPTED = "accepted", "Accepted"
+    REJECTED = "rejected", "Rejected"
+    DEPRECATED = "deprecated", "Deprecated"
+    SUPERSEDED = "superseded", "Superseded"
+
+class DecisionStyle(models.TextChoices):
+    NONE = "", "None (general ADR)"
+    SYNC = "sync", "Sync"
+    COMMAND = "command", "Command"
+    EVENT = "event", "Event"
+
+
+class Decision(models.Model):
+    Status = DecisionStatus
+    Style = DecisionStyle
+
+    number = models.PositiveIntegerField(unique=True, editable=False)
+    title = models.CharField(max_length=200)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    flow = models.ForeignKey(Flow, on_delete=models.PROTECT, null=True, blank=True, related_name="decisions")
+    style = models.CharField("chosen style", max_length=10, choices=Style.choices, blank=True)
+    logic_location = models.TextField(
+        "where the logic lives", blank=True, help_text="Which service holds the flow's logic after this decision."
+    )
+
+    context = models.TextField(blank=True, help_text="Markdown. The forces at play and why a decision is needed.")
+    decision_text = models.TextField("decision", blank=True, help_text="Markdown. What we decided to do.")
+    consequences = models.TextField(blank=True, help_text="Markdown. What becomes easier or harder.")
+    considered_options = models.TextField(blank=True, help_text="Markdown. The options weighed, with pros and cons.")
+
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="authored_decisions"
+    )
+    deciders = models.CharField(max_length=500, blank=True, help_text="Names of the people who decide, comma separated.")
+    tags = models.CharField(max_length=500, blank=True, help_text="Comma separated, for example: payments, kafka.")
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    decided_on = models.DateField(null=True, blank=True)
+    revisit_on = models.DateField(null=True, blank=True, help_text="When to look at this decision again.")
+    supersedes = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by"
+    )
+
+    # The sync gate and the four factors (see decisions/factors.py).
+    caller_needs_result = models.BooleanField(factors.SYNC_GATE_QUESTION, null=True, blank=True)
+    sync_reason = models.TextField("why the caller cannot wait", blank=True)
+    visibility = models.PositiveSmallIntegerField(factors.VISIBILITY.name, choices=FACTOR_LEVEL_CHOICES, null=True, blank=True)
+    visibility_reason = models.TextField("reason for flow visibility", blank=True)
+    growth = models.PositiveSmallIntegerField(factors.GROWTH.name, choices=FACTOR_LEVEL_CHOICES, null=True, blank=True)
+    growth_reason = models.TextField("reason for expected growth", blank=True)
+    coordination = models.PositiveSmallIntegerField(
+        factors.COORDINATION.name, choices=FACTOR_LEVEL_CHOICES, null=True, blank=True
+    )
+    coordination_reason = models.TextField("reason for coordination cost", blank=True)
+    coupling = models.PositiveSmallIntegerField(factors.COUPLING.name, choices=FACTOR_LEVEL_CHOICES, null=True, blank=True)
+    coupling_reason = models.TextField("reason for cost of coupling", blank=True)
+    # Derived from the answers above on every save, stored so the log can filter on them.
+    recommendation = models.CharField(max_length=10, blank=True, editable=False)
+    recommendation_strength = models.CharField(max_length=10, blank=True, editable=False)
+    against_recommendation = models.BooleanField(default=False, editable=False)
+    justification = models.TextField(
+        blank=True, help_text="What matters more here, visibility or decoupling, and why."
+    )
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+    objects = DecisionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-number"]
+        indexes = [
+            # The log's filters and sort orders.
+            models.Index(fields=["status", "-number"], name="decision_status_number"),
+            models.Index(fields=["style", "-number"], name="decision_style_number"),
+            models.Index(fields=["-created_at"], name="decision_created"),
+            models.Index(fields=["flow", "decided_on"], name="decision_flow_decided"),
+            models.Index(fields=["revisit_on"], name="decision_revisit", condition=models.Q(revisit_on__isnull=False)),
+            models.Index(
+                fields=["-number"], name="decision_against", condition=models.Q(against_recommendation=True)
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=DecisionStatus.values), name="decision_status_valid"
+            ),
+            models.CheckConstraint(condition=models.Q(style__in=DecisionStyle.values), name="decision_style_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.title}"
+
+    @property
+    def code(self) -> str:
+        return f"ADR-{self.number:04d}" if self.number else "ADR-(new)"
+
+    def get_absolute_url(self) -> str:
+        return reverse("decision_detail", args=[self.number])
+
+    @property
+    def factor_levels(self) -> dict[str, int | None]:
+        return {factor.key: getattr(self, factor.key) for factor in factors.FACTORS}
+
+    @property
+    def assessment(self) -> factors.Assessment:
+        return factors.recommend(self.caller_needs_result, self.factor_levels)
+
+    @property
+    def factor_answers(self) -> list[dict]:
+        """Each answered factor with its level, reason and pull, in the order they are asked."""
+        answers = []
+        for factor in factors.FACTORS:
+            value = getattr(self, factor.key)
+            if value is not None:
+                answers.append(
+                    {
+                        "factor": factor,
+                        "level": factor.level(value),
+                        "reason": getattr(self, f"{factor.key}_reason"),
+                        "driver": factors.Driver(factor, factor.level(value), factor.pull(value)),
+                    }
+                )
+        return answers
+
+    @property
+    def factor_badges(self) -> list[tuple[str, str]]:
+        """A compact (factor, Low/Medium/High) row for the log."""
+        words = dict(FACTOR_LEVEL_CHOICES)
+        return [
+            (factor.name, words[value]) for factor in factors.FACTORS if (value := getattr(self, factor.key)) is not None
+        ]
+
+    @property
+    def has_assessment(self) -> bool:
+        return self.caller_needs_result is not None
+
+    @property
+    def tag_list(self) -> list[str]:
+        return [tag for tag in self.tags.split(",") if tag]
+
+    def save(self, *args, **kwargs) -> None:
+        assessment = self.assessment
+        self.recommendation = assessment.recommendation.value if assessment.complete else ""
+        self.recommendation_strength = assessment.strength.value if assessment.complete else ""
+        self.against_recommendation = bool(
+            assessment.complete
+            and assessment.recommendation is not factors.Recommendation.BALANCED
+            and self.style
+            and not assessment.agrees_with(self.style)
+        )
+        if self.number is None:
+            self.number = next_decision_number()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise DecisionDeletionError
