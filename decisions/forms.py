@@ -111,6 +111,9 @@ class DecisionForm(forms.ModelForm):
             )
         for name in ("sync_reason", "justification", "logic_location"):
             _limited(self.fields[name], REASON_LIMIT)
+        for name, field in self.fields.items():
+            if name.endswith("_reason") or name in ("justification", "logic_location"):
+                field.widget.attrs["rows"] = 3
         self.fields["title"].help_text = "Up to 200 characters. Say what was decided, e.g. “Publish OrderPlaced as an event”."
 
     def clean_title(self) -> str:

@@ -1,0 +1,416 @@
+"""A believable organisation for the demo: teams, services, flows and their decisions."""
+
+import datetime
+
+from django.contrib.auth.models import Group, User
+from django.db import transaction
+from django.utils import timezone
+
+from . import roles
+from .models import Decision, Flow, Service, Team
+from .workflow import decision_save
+
+DEMO_PASSWORD = "demo"  # noqa: S105 (demo data only, never created otherwise)
+DEMO_USERS = [
+    ("architect", "Ada", "Architect", roles.ARCHITECTS),
+    ("reviewer", "Rui", "Reviewer", roles.REVIEWERS),
+    ("manager", "Mona", "Manager", roles.VIEWERS),
+]
+
+TEAMS = {
+    "Checkout": "Owns the web checkout and the cart.",
+    "Payments": "Payment authorisation, billing and refunds.",
+    "Fulfilment": "Stock, warehouses and shipping.",
+    "Identity": "Sign-up, sign-in and one-time passwords.",
+    "Customer Engagement": "Notifications, CRM and loyalty.",
+    "Data Platform": "Analytics ingestion and search.",
+}
+
+SERVICES = {
+    "checkout-api": "Checkout",
+    "cart-service": "Checkout",
+    "payment-gateway": "Payments",
+    "billing": "Payments",
+    "fraud-check": "Payments",
+    "refunds": "Payments",
+    "inventory": "Fulfilment",
+    "warehouse": "Fulfilment",
+    "shipping": "Fulfilment",
+    "returns": "Fulfilment",
+    "identity-service": "Identity",
+    "otp-service": "Identity",
+    "notification-service": "Customer Engagement",
+    "email-sender": "Customer Engagement",
+    "crm": "Customer Engagement",
+    "loyalty": "Customer Engagement",
+    "analytics-ingest": "Data Platform",
+    "search-indexer": "Data Platform",
+}
+
+# name: (producer, consumers, owner team, description)
+FLOWS = {
+    "Order placed": ("checkout-api", ["billing", "shipping", "loyalty", "analytics-ingest"], "Checkout",
+                     "What happens after a customer places an order: invoice, ship, reward, measure."),
+    "Payment authorisation": ("checkout-api", ["payment-gateway"], "Payments",
+                              "Checkout asks the gateway whether the card payment is authorised."),
+    "One-time password check": ("identity-service", ["otp-service"], "Identity",
+                                "Sign-in verifies the code the customer typed."),
+    "Fraud screening": ("checkout-api", ["fraud-check"], "Payments", "Score an order for fraud before it ships."),
+    "Reserve stock": ("checkout-api", ["inventory"], "Fulfilment", "Hold stock for the items of an order."),
+    "Ship order": ("billing", ["shipping"], "Fulfilment", "Once paid, an order is handed to shipping."),
+    "Customer registered": ("identity-service", ["crm", "loyalty", "notification-service"], "Identity",
+                            "A new customer account exists."),
+    "Stock level changed": ("inventory", ["search-indexer", "analytics-ingest"], "Fulfilment",
+                            "The available quantity of an item changed."),
+    "Refund issued": ("refunds", ["billing", "crm", "notification-service"], "Payments", "Money went back to a customer."),
+    "Return requested": ("returns", ["warehouse", "refunds"], "Fulfilment", "A customer asked to send items back."),
+    "Send transactional email": ("notification-service", ["email-sender"], "Customer Engagement",
+                                 "Render and send one e-mail to one customer."),
+    "Shipment dispatched": ("shipping", ["notification-service", "crm"], "Fulfilment", "A parcel left the warehouse."),
+    "Loyalty points awarded": ("loyalty", ["notification-service"], "Customer Engagement",
+                               "A customer earned points."),
+}
+
+VIS, GRO, COO, COU = "visibility", "growth", "coordination", "coupling"
+
+
+def _async(vis, gro, coo, cou, reasons=None):
+    reasons = reasons or {}
+    answers = {"caller_needs_result": False}
+    for key, level, default in (
+        (VIS, vis, "How much one place to follow the flow matters here."),
+        (GRO, gro, "What we expect to react to this over the next two years."),
+        (COO, coo, "What the teams run today for schemas, tracing and ownership."),
+        (COU, cou, "How far the downstream sits from the sender's domain."),
+    ):
+        answers[key] = level
+        answers[f"{key}_reason"] = reasons.get(key, default)
+    return answers
+
+
+def _sync(reason):
+    return {"caller_needs_result": True, "sync_reason": reason}
+
+
+# Each decision: (flow or None, title, status, style, decided_on, answers, sections, extra)
+DECISIONS = [
+    dict(
+        key="order-commands", flow="Order placed", title="Send commands from checkout to billing and shipping",
+        status="accepted", style="command", decided="2024-03-12", tags="orders,rabbitmq",
+        answers=_async(3, 1, 1, 2, {
+            VIS: "Support needs one place to see why an order was not invoiced or shipped.",
+            GRO: "Only billing and shipping care today; nobody else has asked.",
+            COO: "We have no schema registry and no tracing across queues yet.",
+            COU: "Billing and shipping are close partners of checkout.",
+        }),
+        logic="checkout-api orchestrates: it sends InvoiceOrder to billing and ShipOrder to shipping, and retries both.",
+        context="Orders are placed in checkout-api. Billing and shipping must act on each order, and today "
+                "support debugs failures by reading checkout's logs.",
+        decision="Checkout sends two **commands** over RabbitMQ: `InvoiceOrder` to billing and `ShipOrder` to shipping.",
+        consequences="* The flow is easy to follow in one service.\n* Checkout knows about billing and shipping, "
+                     "and every new reaction means a change to checkout.",
+        revise={"context": "Orders are placed in checkout-api. Billing and shipping must act on each order. Support "
+                           "debugs failures by reading checkout's logs, and wants to keep doing so."},
+    ),
+    dict(
+        key="order-event", flow="Order placed", title="Publish OrderPlaced as an event",
+        status="accepted", style="event", decided="2026-02-03", tags="orders,kafka", supersedes="order-commands",
+        answers=_async(2, 3, 3, 3, {
+            VIS: "Tracing across Kafka now gives support a view of the whole flow.",
+            GRO: "Loyalty and analytics joined in 2025; marketing wants in next.",
+            COO: "The platform team runs a schema registry and tracing for all topics.",
+            COU: "Loyalty and analytics are separate domains checkout should not know.",
+        }),
+        logic="Each consumer owns its reaction: billing invoices, shipping ships, loyalty awards points, "
+              "analytics records. checkout-api only states that the order was placed.",
+        context="Checkout had to change for every new reaction to an order (ADR-0001). Two more teams now need orders.",
+        decision="Checkout publishes `OrderPlaced` on Kafka. Consumers subscribe and own what they do with it.",
+        consequences="* New consumers need no change in checkout.\n* The logic moved into four consumers: "
+                     "each needs its own alerting, and the flow is only visible through tracing.",
+        considered_options="| Option | For | Against |\n|---|---|---|\n| Keep commands | One place to debug | "
+                           "Checkout changes for every consumer |\n| Event | Extensible | Logic spreads |",
+        revise={"title": "Publish OrderPlaced as an event on Kafka"},
+    ),
+    dict(
+        key="payment-sync", flow="Payment authorisation", title="Authorise card payments synchronously",
+        status="accepted", style="sync", decided="2024-01-20", tags="payments",
+        answers=_sync("The customer waits on the checkout page: without the gateway's answer we cannot "
+                      "confirm the order or ask for another card."),
+        context="Checkout needs to know whether the payment went through before it confirms the order.",
+        decision="Checkout calls the payment gateway over HTTPS with a 3-second timeout and one retry.",
+        consequences="Checkout is only as available as the gateway; we show a clear message when it times out.",
+    ),
+    dict(
+        key="otp-sync", flow="One-time password check", title="Check one-time passwords synchronously",
+        status="accepted", style="sync", decided="2024-05-02", tags="identity,security",
+        answers=_sync("Sign-in cannot go on until we know the code is right."),
+        context="Customers type a one-time password to sign in.",
+        decision="identity-service calls otp-service synchronously and fails closed.",
+        consequences="Sign-in depends on otp-service; it runs with three replicas.",
+        revise={"consequences": "Sign-in depends on otp-service; it runs with three replicas across two zones."},
+    ),
+    dict(
+        key="fraud-command", flow="Fraud screening", title="Ask fraud-check to screen each order with a command",
+        status="accepted", style="command", decided="2024-06-18", tags="payments,fraud",
+        answers=_async(3, 1, 2, 1, {VIS: "Holding an order must be explainable from one place.",
+                                    COU: "Fraud scoring is a utility for checkout."}),
+        logic="checkout-api decides what to do with the score: release, hold or cancel the order.",
+        context="Fraud screening takes up to 30 seconds; the customer should not wait.",
+        decision="Checkout sends `ScreenOrder` and handles the `OrderScreened` reply.",
+        consequences="Checkout keeps the hold/release logic.",
+    ),
+    dict(
+        key="stock-command", flow="Reserve stock", title="Reserve stock with a command to inventory",
+        status="accepted", style="command", decided="2024-04-09", tags="inventory",
+        answers=_async(3, 1, 1, 2),
+        logic="checkout-api orchestrates the reservation and its release on cancellation.",
+        context="Stock must be held for an order shortly after it is placed.",
+        decision="Checkout sends `ReserveStock`; inventory replies with the outcome.",
+        consequences="Checkout must handle the reply and time-outs.",
+    ),
+    dict(
+        key="ship-command", flow="Ship order", title="Hand paid orders to shipping with a command",
+        status="deprecated", style="command", decided="2024-07-01", tags="shipping",
+        answers=_async(3, 1, 1, 1),
+        logic="billing tells shipping to ship once the payment has settled.",
+        context="Shipping must only ship paid orders.",
+        decision="Billing sends `ShipPaidOrder` to shipping.",
+        consequences="Deprecated: shipping now reacts to OrderPlaced and checks payment itself (ADR-0002).",
+    ),
+    dict(
+        key="customer-event", flow="Customer registered", title="Publish CustomerRegistered as an event",
+        status="accepted", style="event", decided="2025-01-14", tags="identity,kafka,crm",
+        answers=_async(1, 3, 3, 3),
+        logic="CRM, loyalty and notifications each decide what a new customer means to them.",
+        context="Three teams react to new customers and more are coming.",
+        decision="identity-service publishes `CustomerRegistered`.",
+        consequences="Identity never changes for a new reaction.",
+    ),
+    dict(
+        key="stock-event", flow="Stock level changed", title="Publish stock level changes as events",
+        status="accepted", style="event", decided="2025-03-03", tags="inventory,search",
+        answers=_async(1, 3, 3, 2),
+        logic="search-indexer and analytics each keep their own copy of stock levels.",
+        context="Search and analytics both need fresh stock levels.",
+        decision="inventory publishes `StockLevelChanged`, compacted by item.",
+        consequences="Consumers are eventually consistent.",
+    ),
+    dict(
+        key="refund-balanced", flow="Refund issued", title="Publish RefundIssued as an event",
+        status="accepted", style="event", decided="2025-09-22", tags="payments,refunds",
+        answers=_async(3, 3, 2, 2, {VIS: "Finance audits every refund end to end.",
+                                    GRO: "CRM and notifications today, the ledger next."}),
+        justification="Decoupling matters more: finance can audit through tracing and the ledger, "
+                      "while three teams need to react on their own schedules.",
+        logic="Each consumer owns its reaction; refunds only records that money went back.",
+        context="Refunds are audited, and several teams react to them.",
+        decision="refunds publishes `RefundIssued`.",
+        consequences="Audit relies on tracing and the ledger's own records.",
+    ),
+    dict(
+        key="return-command", flow="Return requested", title="Drive returns with commands from the returns service",
+        status="proposed", style="command", tags="returns",
+        answers=_async(3, 2, 1, 2),
+        logic="returns orchestrates: it books the warehouse slot, then asks refunds to pay back.",
+        context="Returns follow strict steps: receive, inspect, refund.",
+        decision="returns sends `ExpectReturn` to warehouse and `IssueRefund` to refunds.",
+        consequences="The returns process is visible in one service.",
+    ),
+    dict(
+        key="email-command", flow="Send transactional email", title="Send e-mails through a command to email-sender",
+        status="accepted", style="command", decided="2024-02-10", tags="notifications,email",
+        answers=_async(2, 1, 2, 1),
+        logic="notification-service decides what to send; email-sender only delivers.",
+        context="email-sender is a delivery utility.",
+        decision="notification-service sends `SendEmail` commands.",
+        consequences="email-sender stays simple.",
+    ),
+    dict(
+        key="dispatch-against", flow="Shipment dispatched", title="Send dispatch notices as commands for now",
+        status="accepted", style="command", decided="2025-11-05", tags="shipping,notifications", revisit="2026-05-01",
+        answers=_async(1, 3, 2, 3, {GRO: "Customer care and marketing want dispatch news."}),
+        justification="Visibility matters more this year: the shipping team cannot run event tooling until "
+                      "the platform migration ends. Revisit in May 2026.",
+        logic="shipping tells notification-service and crm directly.",
+        context="Dispatch notices must reach customers the same day.",
+        decision="shipping sends `NotifyDispatch` commands to notification-service and crm.",
+        consequences="Shipping knows two consumers; revisit once event tooling is in place.",
+    ),
+    dict(
+        key="loyalty-draft", flow="Loyalty points awarded", title="Tell customers about points by event",
+        status="draft", style="event", tags="loyalty",
+        answers=_async(1, 2, 3, 3),
+        logic="notification-service decides whether and how to tell the customer.",
+        context="Loyalty wants customers to hear about their points.",
+        decision="loyalty publishes `PointsAwarded`.",
+        consequences="(to be written)",
+    ),
+    dict(
+        key="fraud-event-rejected", flow="Fraud screening", title="Publish orders for fraud screening as events",
+        status="rejected", style="event", decided="2024-06-10", tags="fraud",
+        answers=_async(3, 1, 1, 1),
+        justification="We hoped other risk services would join; none are planned.",
+        logic="fraud-check would have owned the hold decision.",
+        context="An alternative to ADR-0005.",
+        decision="Rejected in favour of a command: checkout must own holding an order.",
+        consequences="None.",
+    ),
+    dict(
+        key="kafka", flow=None, title="Use Kafka as the event backbone", status="accepted", decided="2024-11-01",
+        tags="kafka,platform",
+        context="Teams run RabbitMQ and SQS side by side; events need replay and retention.",
+        decision="All new events go to Kafka, run by the platform team. Commands may stay on RabbitMQ.",
+        consequences="One place for schemas, retention and tracing of events.",
+    ),
+    dict(
+        key="cloudevents", flow=None, title="Wrap every event in a CloudEvents envelope", status="accepted",
+        decided="2024-12-02", tags="kafka,schemas",
+        context="Consumers parse headers differently.",
+        decision="Every event uses the CloudEvents 1.0 structured format:\n\n```json\n"
+                 "{\"specversion\": \"1.0\", \"type\": \"order.placed\", \"source\": \"checkout-api\"}\n```",
+        consequences="Tracing ids travel the same way for everyone.",
+    ),
+    dict(
+        key="record", flow=None, title="Record architecture decisions", status="accepted", decided="2024-01-05",
+        tags="process",
+        context="We need to record the architectural decisions made on this project.",
+        decision="We use architecture decision records, as described by Michael Nygard, kept in Decision Log.",
+        consequences="Decisions are searchable and reviewed in one place.",
+    ),
+    dict(
+        key="schema-registry", flow=None, title="Require a registered schema for every event", status="proposed",
+        tags="schemas,kafka",
+        context="Two consumers broke last quarter when a producer renamed a field.",
+        decision="Producers register Avro schemas; the registry refuses incompatible changes.",
+        consequences="Producers need a build step to register schemas.",
+    ),
+    dict(
+        key="sqs", flow=None, title="Move command queues from RabbitMQ to SQS", status="rejected",
+        decided="2025-05-20", tags="platform",
+        context="RabbitMQ upgrades are costly.",
+        decision="Rejected: the migration costs more than the upgrades.",
+        consequences="We keep RabbitMQ for commands.",
+    ),
+    dict(
+        key="outbox", flow=None, title="Publish events through a transactional outbox", status="accepted",
+        decided="2025-02-11", tags="kafka,reliability",
+        context="Services lost events when Kafka was down after their database commit.",
+        decision="Producers write events to an outbox table in the same transaction; a relay publishes them.",
+        consequences="No lost events; a few seconds of delay.",
+    ),
+    dict(
+        key="tracing", flow=None, title="Propagate trace context through every queue", status="draft",
+        tags="observability",
+        context="Event flows are hard to follow without traces.",
+        decision="Every message carries W3C trace context.",
+        consequences="Libraries for all three languages we use.",
+    ),
+    dict(
+        key="retries", flow=None, title="Retry commands three times, then dead-letter", status="deprecated",
+        decided="2024-03-01", tags="reliability,rabbitmq",
+        context="Receivers sometimes fail briefly.",
+        decision="Three retries with back-off, then a dead-letter queue.",
+        consequences="Deprecated by the outbox and per-consumer retry policies.",
+    ),
+    dict(
+        key="cart-sync", flow="Reserve stock", title="Check stock synchronously while the cart is open",
+        status="proposed", style="sync", tags="inventory,checkout",
+        answers=_sync("The cart page shows whether an item is still in stock before the customer pays."),
+        context="Customers were surprised by out-of-stock messages after paying.",
+        decision="cart-service asks inventory for availability when the cart is shown.",
+        consequences="Inventory must answer within 200 ms at peak.",
+    ),
+    dict(
+        key="registered-command-old", flow="Customer registered", title="Tell CRM about new customers with a command",
+        status="superseded", style="command", decided="2024-02-20", tags="identity,crm",
+        answers=_async(3, 1, 1, 2),
+        logic="identity-service called CRM directly.",
+        context="Only CRM needed new customers at the time.",
+        decision="identity-service sends `CreateCrmContact`.",
+        consequences="Superseded when loyalty and notifications needed new customers too.",
+    ),
+]
+
+SECTION_FIELDS = {
+    "context": "context", "decision": "decision_text", "consequences": "consequences",
+    "considered_options": "considered_options",
+}
+
+
+def _date(value: str | None) -> datetime.date | None:
+    return datetime.date.fromisoformat(value) if value else None
+
+
+def _at(day: datetime.date | None, hour: int = 10) -> datetime.datetime:
+    day = day or timezone.localdate() - datetime.timedelta(days=7)
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
+
+
+def is_loaded() -> bool:
+    return User.objects.filter(username="architect").exists() and Decision.objects.exists()
+
+
+@transaction.atomic
+def load_demo(log=print) -> None:
+    users = {}
+    for username, first, last, role in DEMO_USERS:
+        user = User.objects.create_user(username, f"{username}@example.org", DEMO_PASSWORD, first_name=first, last_name=last)
+        user.groups.add(Group.objects.get(name=role))
+        users[username] = user
+    log(f"  {len(users)} demo users")
+    teams = {name: Team.objects.create(name=name, description=text) for name, text in TEAMS.items()}
+    services = {name: Service.objects.create(name=name, team=teams[team]) for name, team in SERVICES.items()}
+    flows = {}
+    for name, (producer, consumers, owner, description) in FLOWS.items():
+        flow = Flow.objects.create(name=name, producer=services[producer], owner_team=teams[owner], description=description)
+        flow.consumers.set(services[c] for c in consumers)
+        flows[name] = flow
+    log(f"  {len(teams)} teams, {len(services)} services, {len(flows)} flows")
+
+    # Oldest first, so numbers follow the story; supersessions point backwards.
+    ordered = sorted(DECISIONS, key=lambda d: d.get("decided") or "9999")
+    made: dict[str, Decision] = {}
+    for spec in ordered:
+        decided = _date(spec.get("decided"))
+        filed = _at(decided - datetime.timedelta(days=14) if decided else None)
+        status = spec["status"]
+        decision = Decision(
+            title=spec["title"],
+            flow=flows.get(spec.get("flow")),
+            style=spec.get("style", ""),
+            tags=spec.get("tags", ""),
+            deciders="Ada Architect, Rui Reviewer",
+            logic_location=spec.get("logic", ""),
+            justification=spec.get("justification", ""),
+            revisit_on=_date(spec.get("revisit")),
+            author=users["architect"],
+            status=Decision.Status.PROPOSED if status in ("accepted", "superseded", "deprecated") else status,
+            **{SECTION_FIELDS[k]: spec[k] for k in SECTION_FIELDS if k in spec},
+            **spec.get("answers", {}),
+        )
+        decision._history_date = filed
+        decision_save(decision=decision, by=users["architect"])
+        decision.created_at = filed
+        Decision.objects.filter(pk=decision.pk).update(created_at=filed)
+        if spec.get("revise"):
+            for field, value in spec["revise"].items():
+                setattr(decision, field, value)
+            decision._history_date = filed + datetime.timedelta(days=3)
+            decision_save(decision=decision, by=users["architect"], note="Clarified after review")
+        if status != decision.status:
+            decision.status = "accepted" if status in ("superseded", "deprecated") else status
+            decision.decided_on = decided
+            if spec.get("supersedes"):
+                decision.supersedes = made[spec["supersedes"]]
+            decision._history_date = _at(decided, 15)
+            decision_save(decision=decision, by=users["architect"], note=f"Marked {decision.status}")
+        if status == "deprecated":
+            decision.status = status
+            decision._history_date = _at(decided + datetime.timedelta(days=400), 9)
+            decision_save(decision=decision, by=users["architect"], note="No longer how we work")
+        made[spec["key"]] = decision
+    # The 2024 command on customer registration gave way to the 2025 event.
+    made["customer-event"].supersedes = made["registered-command-old"]
+    made["customer-event"]._history_date = _at(_date("2025-01-14"), 16)
+    decision_save(decision=made["customer-event"], by=users["architect"], note="Supersedes the command")
+    log(f"  {Decision.objects.count()} decisions with {Decision.history.count()} revisions")

@@ -1,0 +1,78 @@
+import factory
+from django.contrib.auth.models import Group, User
+
+from decisions import roles
+from decisions.models import Decision, Flow, Service, Team
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
+    password = factory.django.Password("secret-password")
+
+    @factory.post_generation
+    def role(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.groups.add(Group.objects.get(name=extracted))
+
+
+class ArchitectFactory(UserFactory):
+    role = roles.ARCHITECTS
+
+
+class TeamFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Team
+
+    name = factory.Sequence(lambda n: f"Team {n}")
+
+
+class ServiceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Service
+
+    name = factory.Sequence(lambda n: f"service-{n}")
+    team = factory.SubFactory(TeamFactory)
+
+
+class FlowFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Flow
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Flow {n}")
+    producer = factory.SubFactory(ServiceFactory)
+    owner_team = factory.SelfAttribute("producer.team")
+
+    @factory.post_generation
+    def consumers(self, create, extracted, **kwargs):
+        if create:
+            self.consumers.set(extracted if extracted is not None else [ServiceFactory()])
+
+
+class DecisionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Decision
+
+    title = factory.Sequence(lambda n: f"Decision {n}")
+    context = "Some context."
+    decision_text = "What we do."
+    consequences = "What follows."
+
+
+class AssessedDecisionFactory(DecisionFactory):
+    """A decision on a flow with a full assessment that recommends Command, and chose it."""
+
+    flow = factory.SubFactory(FlowFactory)
+    caller_needs_result = False
+    visibility, visibility_reason = 3, "Support debugs from one place."
+    growth, growth_reason = 1, "Nobody else will react."
+    coordination, coordination_reason = 2, "We could run it."
+    coupling, coupling_reason = 2, "Neighbouring domain."
+    style = "command"
+    logic_location = "The sender orchestrates."
+    status = "accepted"
