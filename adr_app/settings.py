@@ -51,7 +51,7 @@ TESTING = "pytest" in sys.modules
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
     if DEBUG or TESTING:
-        SECRET_KEY = "insecure-development-key-never-use-in-production"
+        SECRET_KEY = "insecure-development-key-never-use-in-production"  # noqa: S105 (DEBUG or tests only)
     else:
         raise ImproperlyConfigured(
             "DJANGO_SECRET_KEY is not set. Set it to a long random string, "
@@ -195,3 +195,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
 }
+
+if TESTING:
+    # Hashing demo and factory passwords properly would dominate the suite's run time.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

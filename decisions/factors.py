@@ -74,8 +74,7 @@ VISIBILITY = Factor(
     name="Flow visibility",
     question="Do we need one place to understand and debug this business flow?",
     hint=(
-        "A high need pulls to Command: the sender keeps the whole flow in one place, "
-        "so it is easy to follow and debug."
+        "A high need pulls to Command: the sender keeps the whole flow in one place, so it is easy to follow and debug."
     ),
     high_pulls=COMMAND_PULL,
     levels=(

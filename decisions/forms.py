@@ -114,13 +114,13 @@ class DecisionForm(forms.ModelForm):
         for name, field in self.fields.items():
             if name.endswith("_reason") or name in ("justification", "logic_location"):
                 field.widget.attrs["rows"] = 3
-        self.fields["title"].help_text = "Up to 200 characters. Say what was decided, e.g. “Publish OrderPlaced as an event”."
+        self.fields["title"].error_messages["required"] = "Give the decision a title."
+        self.fields[
+            "title"
+        ].help_text = "Up to 200 characters. Say what was decided, e.g. “Publish OrderPlaced as an event”."
 
     def clean_title(self) -> str:
-        title = " ".join(self.cleaned_data["title"].split())
-        if not title:
-            raise ValidationError("Give the decision a title.")
-        return title
+        return " ".join(self.cleaned_data["title"].split())
 
     def clean_tags(self) -> str:
         tags: list[str] = []
@@ -146,9 +146,7 @@ class DecisionForm(forms.ModelForm):
     def assessment(self) -> factors.Assessment:
         """The recommendation for whatever has been answered, valid or not."""
         data = self.cleaned_data if hasattr(self, "cleaned_data") else {}
-        return factors.recommend(
-            data.get("caller_needs_result"), {f.key: data.get(f.key) for f in factors.FACTORS}
-        )
+        return factors.recommend(data.get("caller_needs_result"), {f.key: data.get(f.key) for f in factors.FACTORS})
 
     def clean(self) -> dict:
         data = super().clean()
@@ -175,17 +173,20 @@ class DecisionForm(forms.ModelForm):
         style = data.get("style", "")
         if assessment.complete and not style:
             self.add_error("style", "Pick the style you chose for this flow.")
-        elif assessment.complete and factors.needs_justification(assessment, style):
-            if not data.get("justification", "").strip():
-                if assessment.recommendation is factors.Recommendation.BALANCED:
-                    message = "The factors are balanced: say what matters more here, visibility or decoupling, and why."
-                else:
-                    message = (
-                        f"You chose {style or 'no style'} against the recommendation "
-                        f"({assessment.recommendation.label}): say what matters more here, visibility or "
-                        "decoupling, and why."
-                    )
-                self.add_error("justification", message)
+        elif (
+            assessment.complete
+            and factors.needs_justification(assessment, style)
+            and not data.get("justification", "").strip()
+        ):
+            if assessment.recommendation is factors.Recommendation.BALANCED:
+                message = "The factors are balanced: say what matters more here, visibility or decoupling, and why."
+            else:
+                message = (
+                    f"You chose {style or 'no style'} against the recommendation "
+                    f"({assessment.recommendation.label}): say what matters more here, visibility or "
+                    "decoupling, and why."
+                )
+            self.add_error("justification", message)
         if style in factors.LOGIC_LOCATION_HINTS and not data.get("logic_location", "").strip():
             self.add_error("logic_location", f"Say where the logic lives. {factors.LOGIC_LOCATION_HINTS[style]}")
 

@@ -1,7 +1,7 @@
 """Markdown to safe HTML: the one place for extensions and the sanitiser allow-list."""
 
 import re
-import xml.etree.ElementTree as etree
+from xml.etree import ElementTree
 
 import markdown
 import nh3
@@ -37,7 +37,7 @@ class DecisionLinkProcessor(InlineProcessor):
     """Turn "ADR-12" into a link to decision 12."""
 
     def handleMatch(self, m: re.Match, data: str):  # noqa: N802 (Python-Markdown's name)
-        link = etree.Element("a")
+        link = ElementTree.Element("a")
         link.set("href", reverse("decision_detail", args=[int(m.group(1))]))
         link.text = m.group(0)
         return link, m.start(0), m.end(0)

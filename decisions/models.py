@@ -3,7 +3,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import F, OuterRef, Subquery
 from django.db.models.functions import Abs
 from django.urls import reverse
@@ -88,11 +88,18 @@ DECISION_COUNTER = "decision"
 def next_decision_number() -> int:
     """Take the next decision number. The UPDATE locks the counter row until commit,
     so parallel transactions queue here instead of reading the same value."""
+    counter = Counter.objects.filter(name=DECISION_COUNTER)
     with transaction.atomic():
-        updated = Counter.objects.filter(name=DECISION_COUNTER).update(value=F("value") + 1)
-        if not updated:
-            Counter.objects.create(name=DECISION_COUNTER, value=1 + (Decision.objects.aggregate(m=models.Max("number"))["m"] or 0))
-        return Counter.objects.get(name=DECISION_COUNTER).value
+        if not counter.update(value=F("value") + 1):
+            # Only when the row is missing (the migration creates it): start after the highest number.
+            highest = Decision.objects.aggregate(m=models.Max("number"))["m"] or 0
+            try:
+                with transaction.atomic():
+                    Counter.objects.create(name=DECISION_COUNTER, value=highest)
+            except IntegrityError:
+                pass  # a parallel transaction created it first
+            counter.update(value=F("value") + 1)
+        return counter.get().value
 
 
 class DecisionQuerySet(models.QuerySet):
@@ -104,10 +111,20 @@ class DecisionQuerySet(models.QuerySet):
 
     def for_list(self) -> DecisionQuerySet:
         return self.select_related("flow").only(
-            "number", "title", "status", "style", "recommendation", "against_recommendation", "created_at",
-            "flow__name", "caller_needs_result", "visibility", "growth", "coordination", "coupling",
+            "number",
+            "title",
+            "status",
+            "style",
+            "recommendation",
+            "against_recommendation",
+            "created_at",
+            "flow__name",
+            "caller_needs_result",
+            "visibility",
+            "growth",
+            "coordination",
+            "coupling",
         )
-
 
     def precedents(self, *, assessment: factors.Assessment, flow: Flow | None, exclude: int | None) -> Precedents:
         """Accepted decisions closest to an assessment, and earlier decisions on the same flow."""
@@ -119,14 +136,16 @@ class DecisionQuerySet(models.QuerySet):
         elif assessment.drivers:
             distance = sum(Abs(F(d.factor.key) - d.level.value) for d in assessment.drivers)
             similar = (
-                similar.filter(caller_needs_result=False, **{f"{d.factor.key}__isnull": False for d in assessment.drivers})
+                similar.filter(
+                    caller_needs_result=False, **{f"{d.factor.key}__isnull": False for d in assessment.drivers}
+                )
                 .annotate(distance=distance)
                 .order_by("distance", "-decided_on", "-number")
             )
         else:
             similar = similar.none()
         on_flow = others.filter(flow=flow).only(*fields).select_related("flow").order_by("number") if flow else []
-        return Precedents(similar=list(similar[:PRECEDENT_LIMIT]), on_flow=list(on_flow[:PRECEDENT_LIMIT * 2]))
+        return Precedents(similar=list(similar[:PRECEDENT_LIMIT]), on_flow=list(on_flow[: PRECEDENT_LIMIT * 2]))
 
 
 PRECEDENT_LIMIT = 5
@@ -156,6 +175,7 @@ class DecisionStatus(models.TextChoices):
     DEPRECATED = "deprecated", "Deprecated"
     SUPERSEDED = "superseded", "Superseded"
 
+
 class DecisionStyle(models.TextChoices):
     NONE = "", "None (general ADR)"
     SYNC = "sync", "Sync"
@@ -184,7 +204,9 @@ class Decision(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="authored_decisions"
     )
-    deciders = models.CharField(max_length=500, blank=True, help_text="Names of the people who decide, comma separated.")
+    deciders = models.CharField(
+        max_length=500, blank=True, help_text="Names of the people who decide, comma separated."
+    )
     tags = models.CharField(max_length=500, blank=True, help_text="Comma separated, for example: payments, kafka.")
 
     created_at = models.DateTimeField(auto_now_add=True)
@@ -198,7 +220,9 @@ class Decision(models.Model):
     # The sync gate and the four factors (see decisions/factors.py).
     caller_needs_result = models.BooleanField(factors.SYNC_GATE_QUESTION, null=True, blank=True)
     sync_reason = models.TextField("why the caller cannot wait", blank=True)
-    visibility = models.PositiveSmallIntegerField(factors.VISIBILITY.name, choices=FACTOR_LEVEL_CHOICES, null=True, blank=True)
+    visibility = models.PositiveSmallIntegerField(
+        factors.VISIBILITY.name, choices=FACTOR_LEVEL_CHOICES, null=True, blank=True
+    )
     visibility_reason = models.TextField("reason for flow visibility", blank=True)
     growth = models.PositiveSmallIntegerField(factors.GROWTH.name, choices=FACTOR_LEVEL_CHOICES, null=True, blank=True)
     growth_reason = models.TextField("reason for expected growth", blank=True)
@@ -206,15 +230,15 @@ class Decision(models.Model):
         factors.COORDINATION.name, choices=FACTOR_LEVEL_CHOICES, null=True, blank=True
     )
     coordination_reason = models.TextField("reason for coordination cost", blank=True)
-    coupling = models.PositiveSmallIntegerField(factors.COUPLING.name, choices=FACTOR_LEVEL_CHOICES, null=True, blank=True)
+    coupling = models.PositiveSmallIntegerField(
+        factors.COUPLING.name, choices=FACTOR_LEVEL_CHOICES, null=True, blank=True
+    )
     coupling_reason = models.TextField("reason for cost of coupling", blank=True)
     # Derived from the answers above on every save, stored so the log can filter on them.
     recommendation = models.CharField(max_length=10, blank=True, editable=False)
     recommendation_strength = models.CharField(max_length=10, blank=True, editable=False)
     against_recommendation = models.BooleanField(default=False, editable=False)
-    justification = models.TextField(
-        blank=True, help_text="What matters more here, visibility or decoupling, and why."
-    )
+    justification = models.TextField(blank=True, help_text="What matters more here, visibility or decoupling, and why.")
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
     objects = DecisionQuerySet.as_manager()
@@ -228,26 +252,39 @@ class Decision(models.Model):
             models.Index(fields=["-created_at"], name="decision_created"),
             models.Index(fields=["flow", "decided_on"], name="decision_flow_decided"),
             models.Index(fields=["revisit_on"], name="decision_revisit", condition=models.Q(revisit_on__isnull=False)),
-            models.Index(
-                fields=["-number"], name="decision_against", condition=models.Q(against_recommendation=True)
-            ),
+            models.Index(fields=["-number"], name="decision_against", condition=models.Q(against_recommendation=True)),
         ]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(status__in=DecisionStatus.values), name="decision_status_valid"
-            ),
+            models.CheckConstraint(condition=models.Q(status__in=DecisionStatus.values), name="decision_status_valid"),
             models.CheckConstraint(condition=models.Q(style__in=DecisionStyle.values), name="decision_style_valid"),
         ]
 
     def __str__(self) -> str:
         return f"{self.code}: {self.title}"
 
-    @property
-    def code(self) -> str:
-        return f"ADR-{self.number:04d}" if self.number else "ADR-(new)"
+    def save(self, *args, **kwargs) -> None:
+        assessment = self.assessment
+        self.recommendation = assessment.recommendation.value if assessment.complete else ""
+        self.recommendation_strength = assessment.strength.value if assessment.complete else ""
+        self.against_recommendation = bool(
+            assessment.complete
+            and assessment.recommendation is not factors.Recommendation.BALANCED
+            and self.style
+            and not assessment.agrees_with(self.style)
+        )
+        if self.number is None:
+            self.number = next_decision_number()
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("decision_detail", args=[self.number])
+
+    def delete(self, *args, **kwargs):
+        raise DecisionDeletionError
+
+    @property
+    def code(self) -> str:
+        return f"ADR-{self.number:04d}" if self.number else "ADR-(new)"
 
     @property
     def factor_levels(self) -> dict[str, int | None]:
@@ -279,7 +316,9 @@ class Decision(models.Model):
         """A compact (factor, Low/Medium/High) row for the log."""
         words = dict(FACTOR_LEVEL_CHOICES)
         return [
-            (factor.name, words[value]) for factor in factors.FACTORS if (value := getattr(self, factor.key)) is not None
+            (factor.name, words[value])
+            for factor in factors.FACTORS
+            if (value := getattr(self, factor.key)) is not None
         ]
 
     @property
@@ -289,20 +328,3 @@ class Decision(models.Model):
     @property
     def tag_list(self) -> list[str]:
         return [tag for tag in self.tags.split(",") if tag]
-
-    def save(self, *args, **kwargs) -> None:
-        assessment = self.assessment
-        self.recommendation = assessment.recommendation.value if assessment.complete else ""
-        self.recommendation_strength = assessment.strength.value if assessment.complete else ""
-        self.against_recommendation = bool(
-            assessment.complete
-            and assessment.recommendation is not factors.Recommendation.BALANCED
-            and self.style
-            and not assessment.agrees_with(self.style)
-        )
-        if self.number is None:
-            self.number = next_decision_number()
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise DecisionDeletionError

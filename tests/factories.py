@@ -1,5 +1,5 @@
 import factory
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group, Permission, User
 
 from decisions import roles
 from decisions.models import Decision, Flow, Service, Team
@@ -17,6 +17,9 @@ class UserFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def role(self, create, extracted, **kwargs):
         if create and extracted:
+            if not Group.objects.filter(name=extracted).exists():
+                # Transactional tests flush the groups that the roles migration made.
+                roles.sync_roles(Group, Permission)
             self.groups.add(Group.objects.get(name=extracted))
 
 

@@ -112,7 +112,7 @@ def test_precedent_summary_counts_the_most_common_choice():
 
 # Monotonicity: moving one factor along its scale never moves the outcome against its pull.
 levels = st.integers(min_value=1, max_value=3)
-answers = st.fixed_dictionaries({key: levels for key in KEYS})
+answers = st.fixed_dictionaries(dict.fromkeys(KEYS, levels))
 ORDER = {Recommendation.COMMAND: -1, Recommendation.BALANCED: 0, Recommendation.EVENT: 1}
 
 

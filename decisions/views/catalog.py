@@ -29,7 +29,9 @@ class CatalogFormMixin(PermissionRequiredMixin):
 
 
 class TeamList(ListView):
-    queryset = Team.objects.annotate(service_count=Count("services", distinct=True), flow_count=Count("flows", distinct=True))
+    queryset = Team.objects.annotate(
+        service_count=Count("services", distinct=True), flow_count=Count("flows", distinct=True)
+    ).order_by("name")
     paginate_by = PAGE_SIZE
 
 
@@ -75,10 +77,14 @@ class FlowList(ListView):
 class FlowDetail(DetailView):
     """A flow and its decisions, oldest first, so a change of style reads as a story."""
 
-    queryset = Flow.objects.select_related("producer", "owner_team").prefetch_related(
-        "consumers",
-        Prefetch("decisions", queryset=Decision.objects.select_related("supersedes").order_by("number")),
-    ).with_current_style()
+    queryset = (
+        Flow.objects.select_related("producer", "owner_team")
+        .prefetch_related(
+            "consumers",
+            Prefetch("decisions", queryset=Decision.objects.select_related("supersedes").order_by("number")),
+        )
+        .with_current_style()
+    )
 
 
 class FlowCreate(CatalogFormMixin, CreateView):

@@ -25,9 +25,7 @@ def decision_list(request: HttpRequest) -> HttpResponse:
 
 
 def _get_decision(number: int) -> Decision:
-    queryset = Decision.objects.select_related(
-        "flow__producer", "flow__owner_team", "author", "supersedes"
-    )
+    queryset = Decision.objects.select_related("flow__producer", "flow__owner_team", "author", "supersedes")
     return get_object_or_404(queryset, number=number)
 
 
@@ -38,7 +36,7 @@ def decision_detail(request: HttpRequest, number: int) -> HttpResponse:
         "decisions/decision_detail.html",
         {
             "decision": decision,
-            "superseded_by": list(decision.superseded_by.only("number", "title", "status")),
+            "superseded_by": list(decision.superseded_by.only("number", "title", "status", "supersedes")),
             "assessment": decision.assessment,
         },
     )
@@ -118,8 +116,5 @@ def markdown_preview(request: HttpRequest) -> HttpResponse:
     """Render the Markdown of the field that triggered the request (htmx)."""
     field = request.htmx.trigger_name if request.htmx else None
     form = MarkdownPreviewForm({"text": request.POST.get(field or "text", "")})
-    if form.is_valid():
-        html = render_markdown(form.cleaned_data["text"])
-    else:
-        html = ""
+    html = render_markdown(form.cleaned_data["text"]) if form.is_valid() else ""
     return render(request, "decisions/_markdown_preview.html", {"html": html, "form": form})

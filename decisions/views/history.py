@@ -17,7 +17,11 @@ def decision_history(request: HttpRequest, number: int) -> HttpResponse:
     decision = get_object_or_404(Decision.objects.only("number", "title", "status"), number=number)
     records = list(decision.history.select_related("history_user").order_by("history_date", "history_id"))
     revisions = [
-        {"record": record, "number": index + 1, "changed": changed_fields(records[index - 1] if index else None, record)}
+        {
+            "record": record,
+            "number": index + 1,
+            "changed": changed_fields(records[index - 1] if index else None, record),
+        }
         for index, record in enumerate(records)
     ]
     newest = records[-1] if records else None

@@ -1,0 +1,54 @@
+import os
+from pathlib import Path
+
+import pytest
+
+from decisions import roles
+from tests.conftest import CHROMIUM
+from tests.factories import UserFactory
+
+# Playwright's sync API runs an event loop in this thread; the test's own ORM calls are still synchronous.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"],
+    }  # fmt: skip
+
+
+@pytest.fixture
+def screenshot():
+    """Save a README screenshot when UPDATE_SCREENSHOTS is set (`make screenshots`)."""
+
+    def take(page, name: str, full_page: bool = False) -> None:
+        if os.environ.get("UPDATE_SCREENSHOTS"):
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=full_page)
+
+    return take
+
+
+@pytest.fixture
+def sign_in(live_server):
+    def as_role(page, role: str = roles.ARCHITECTS, username: str = "ada"):
+        UserFactory(username=username, role=role)
+        page.goto(f"{live_server.url}/login/")
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill("secret-password")
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("heading", name="Decision log").wait_for()
+        return page
+
+    return as_role

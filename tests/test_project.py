@@ -1,0 +1,111 @@
+"""Settings, migrations, admin, error pages and the demo command."""
+
+import os
+import subprocess
+import sys
+from io import StringIO
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+
+from decisions.models import Decision, Flow, Service, Team
+from tests.factories import DecisionFactory, UserFactory
+
+
+def _import_settings(**env) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")} | env
+    return subprocess.run(
+        [sys.executable, "-c", "import adr_app.settings as s; print(s.DEBUG, s.DATABASES['default']['ENGINE'])"],
+        env=clean,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = _import_settings(DJANGO_DEBUG="false")
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY is not set" in result.stderr
+
+
+def test_a_nonsense_boolean_is_a_clear_error():
+    result = _import_settings(DJANGO_DEBUG="maybe")
+    assert "Unexpected value DJANGO_DEBUG='maybe'" in result.stderr
+
+
+def test_database_url_selects_postgresql():
+    result = _import_settings(DJANGO_SECRET_KEY="k", DATABASE_URL="postgres://u@db:5432/x")
+    assert result.stdout.split() == ["False", "django.db.backends.postgresql"]
+    result = _import_settings(DJANGO_SECRET_KEY="k", DATABASE_URL="")
+    assert result.stdout.split() == ["False", "django.db.backends.sqlite3"]
+
+
+@pytest.mark.django_db
+def test_migrations_match_the_models():
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+@pytest.mark.django_db
+def test_load_demo_builds_the_organisation_once():
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    assert "Demo data loaded." in out.getvalue()
+    assert Team.objects.count() >= 5 and Service.objects.count() >= 15 and Flow.objects.count() >= 12
+    assert Decision.objects.count() >= 25
+    assert set(Decision.objects.values_list("status", flat=True)) == {s.value for s in Decision.Status}
+    assert {"sync", "command", "event", ""} <= set(Decision.objects.values_list("style", flat=True))
+    moved = Decision.objects.get(title__startswith="Publish OrderPlaced")
+    assert moved.supersedes.style == "command" and moved.supersedes.status == "superseded"
+    revisions = [d.history.count() for d in Decision.objects.all()]
+    assert min(revisions) >= 1 and max(revisions) >= 3
+    assert all(d.recommendation for d in Decision.objects.exclude(flow=None))
+    for username in ("architect", "reviewer", "manager"):
+        assert Client().login(username=username, password="demo")
+    counts = (Decision.objects.count(), Decision.history.count(), User.objects.count())
+    call_command("load_demo", stdout=out)
+    assert "already loaded; nothing changed" in out.getvalue()
+    assert counts == (Decision.objects.count(), Decision.history.count(), User.objects.count())
+
+
+@pytest.mark.django_db
+def test_load_demo_leaves_a_database_with_real_data_alone():
+    DecisionFactory()
+    out = StringIO()
+    call_command("load_demo", "--if-empty", stdout=out)
+    assert "the demo was not loaded" in out.getvalue()
+    assert not User.objects.filter(username="architect").exists()
+
+
+@pytest.mark.django_db
+def test_the_admin_never_deletes_decisions():
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    client = Client()
+    client.force_login(admin)
+    decision = DecisionFactory()
+    assert client.get(reverse("admin:decisions_decision_change", args=[decision.pk])).status_code == 200
+    assert client.get(reverse("admin:decisions_decision_delete", args=[decision.pk])).status_code == 403
+    response = client.post(
+        reverse("admin:decisions_decision_changelist"), {"action": "delete_selected", "_selected_action": [decision.pk]}
+    )
+    assert response.status_code in (200, 302)
+    assert Decision.objects.filter(pk=decision.pk).exists()
+    for model in ("team", "service", "flow", "decision", "counter"):
+        assert client.get(reverse(f"admin:decisions_{model}_changelist")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_server_error_shows_the_friendly_page(architect, monkeypatch):
+    client = Client(raise_request_exception=False)
+    client.force_login(architect)
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("decisions.views.decisions.Paginator", explode)
+    response = client.get(reverse("decision_list"))
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in response.content.decode()

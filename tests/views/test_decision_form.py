@@ -1,0 +1,219 @@
+import pytest
+from django.urls import reverse
+
+from decisions.models import Decision
+from tests.factories import AssessedDecisionFactory, FlowFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _answers(**overrides):
+    data = {
+        "title": "Publish OrderPlaced",
+        "status": "draft",
+        "caller_needs_result": "false",
+        "visibility": "1", "visibility_reason": "Each step stands alone.",
+        "growth": "3", "growth_reason": "Marketing wants in.",
+        "coordination": "3", "coordination_reason": "We run a registry.",
+        "coupling": "3", "coupling_reason": "Separate domains.",
+        "style": "event",
+        "logic_location": "Each consumer owns its reaction.",
+        "context": "Why.", "decision_text": "What.", "consequences": "So.",
+        "tags": "Orders, kafka ,orders",
+    }  # fmt: skip
+    data.update(overrides)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+class TestCreate:
+    def test_an_architect_files_a_decision(self, architect_client, architect):
+        flow = FlowFactory()
+        response = architect_client.post(reverse("decision_create"), _answers(flow=flow.pk))
+        decision = Decision.objects.get()
+        assert response.status_code == 302 and response.url == decision.get_absolute_url()
+        assert decision.author == architect
+        assert decision.recommendation == "event" and decision.recommendation_strength == "strong"
+        assert decision.tags == "orders,kafka"
+        assert decision.history.get().history_user == architect
+
+    def test_the_form_page_shows_the_questions_with_help_links(self, architect_client):
+        page = architect_client.get(reverse("decision_create")).content.decode()
+        assert "Must the caller know the result immediately?" in page
+        assert "the teams cannot take on more schema, tracing and ownership work" in page
+        assert page.count('href="/help/factors/#') >= 5
+        assert "<title>File a decision · Decision Log</title>" in page
+
+    def test_a_flow_can_be_preselected(self, architect_client):
+        flow = FlowFactory()
+        page = architect_client.get(reverse("decision_create"), {"flow": flow.pk}).content.decode()
+        assert f'<option value="{flow.pk}" selected>' in page
+        assert architect_client.get(reverse("decision_create"), {"flow": "x'"}).status_code == 200
+
+    def test_errors_are_explained_and_nothing_typed_is_lost(self, architect_client):
+        flow = FlowFactory()
+        response = architect_client.post(
+            reverse("decision_create"),
+            _answers(flow=flow.pk, title="   ", visibility_reason="", coupling=None, context="Keep this text"),
+        )
+        page = response.content.decode()
+        assert response.status_code == 200
+        assert "Give the decision a title." in page
+        assert "Say why you picked this level." in page
+        assert "Pick the level that fits: cost of coupling." in page
+        assert "Keep this text" in page
+        assert not Decision.objects.exists()
+
+    def test_a_flow_decision_must_answer_the_gate(self, architect_client):
+        response = architect_client.post(
+            reverse("decision_create"), _answers(flow=FlowFactory().pk, caller_needs_result=None)
+        )
+        assert "Answer this first" in response.content.decode()
+
+    def test_sync_needs_a_reason_and_sets_the_factors_aside(self, architect_client):
+        flow = FlowFactory()
+        response = architect_client.post(
+            reverse("decision_create"), _answers(flow=flow.pk, caller_needs_result="true", style="sync")
+        )
+        assert "Explain why the caller cannot wait" in response.content.decode()
+        architect_client.post(
+            reverse("decision_create"),
+            _answers(flow=flow.pk, caller_needs_result="true", style="sync", sync_reason="The customer waits."),
+        )
+        decision = Decision.objects.get()
+        assert decision.recommendation == "sync"
+        assert decision.visibility is None and decision.visibility_reason == ""
+
+    def test_going_against_the_recommendation_requires_a_justification(self, architect_client):
+        flow = FlowFactory()
+        response = architect_client.post(reverse("decision_create"), _answers(flow=flow.pk, style="command"))
+        assert "against the recommendation (Event)" in response.content.decode()
+        assert not Decision.objects.exists()
+        architect_client.post(
+            reverse("decision_create"),
+            _answers(flow=flow.pk, style="command", justification="Visibility matters more this year."),
+        )
+        assert Decision.objects.get().against_recommendation
+
+    def test_balanced_factors_require_saying_what_matters_more(self, architect_client):
+        answers = _answers(flow=FlowFactory().pk, visibility="3", growth="3", coordination="2", coupling="2")
+        response = architect_client.post(reverse("decision_create"), answers)
+        assert "The factors are balanced" in response.content.decode()
+
+    def test_command_and_event_need_to_say_where_the_logic_lives(self, architect_client):
+        response = architect_client.post(reverse("decision_create"), _answers(flow=FlowFactory().pk, logic_location=""))
+        page = response.content.decode()
+        assert "Say where the logic lives. Each consumer owns its reaction" in page
+
+    def test_a_general_decision_needs_no_assessment(self, architect_client):
+        response = architect_client.post(
+            reverse("decision_create"),
+            {"title": "Use Kafka", "status": "accepted", "style": "", "context": "Why."},
+        )
+        assert response.status_code == 302
+        decision = Decision.objects.get()
+        assert decision.decided_on is not None and decision.recommendation == ""
+
+    @pytest.mark.parametrize(
+        ("field", "value", "message"),
+        [
+            ("tags", "<script>", "is not a tag we can keep"),
+            ("title", "x" * 201, "at most 200 characters"),
+            ("context", "x" * 50_001, "at most 50000 characters"),
+            ("title", "nul\x00byte", "Null characters are not allowed."),
+            ("status", "published", "Select a valid choice"),
+            ("visibility", "9", "Select a valid choice"),
+            ("decided_on", "yesterday", "Enter a valid date."),
+        ],
+    )
+    def test_bad_input_is_refused_in_plain_words(self, architect_client, field, value, message):
+        response = architect_client.post(reverse("decision_create"), _answers(flow=FlowFactory().pk, **{field: value}))
+        assert response.status_code == 200
+        assert message in response.content.decode()
+        assert not Decision.objects.exists()
+
+    def test_the_no_script_button_updates_the_recommendation_without_saving(self, architect_client):
+        response = architect_client.post(
+            reverse("decision_create"),
+            {"_assess": "1", "caller_needs_result": "false", "visibility": "3", "growth": "1"},
+        )
+        page = response.content.decode()
+        assert "Command so far" in page
+        assert "Give the decision a title." not in page
+        assert not Decision.objects.exists()
+
+
+class TestEdit:
+    def test_an_edit_is_a_new_revision(self, architect_client, architect):
+        decision = AssessedDecisionFactory()
+        data = _answers(flow=decision.flow.pk, title="Renamed", status="accepted")
+        response = architect_client.post(reverse("decision_edit", args=[decision.number]), data)
+        assert response.status_code == 302
+        decision.refresh_from_db()
+        assert decision.title == "Renamed" and decision.number == decision.number
+        assert decision.history.count() == 2
+        assert decision.history.first().history_user == architect
+
+    def test_a_decision_cannot_supersede_itself(self, architect_client):
+        decision = AssessedDecisionFactory()
+        data = _answers(flow=decision.flow.pk, supersedes=decision.pk)
+        response = architect_client.post(reverse("decision_edit", args=[decision.number]), data)
+        assert "Select a valid choice" in response.content.decode()
+
+    def test_editing_an_unknown_decision_is_404(self, architect_client):
+        assert architect_client.get(reverse("decision_edit", args=[777])).status_code == 404
+
+
+class TestLiveRecommendation:
+    def test_the_panel_follows_the_answers(self, architect_client):
+        url = reverse("decision_assess")
+        event = architect_client.post(url, _answers(), headers={"HX-Request": "true"}).content.decode()
+        assert 'data-testid="recommendation">Event</p>' in event
+        assert "<html" not in event
+        command = _answers(visibility="3", growth="1", coordination="1", coupling="1", style="command")
+        page = architect_client.post(url, command, headers={"HX-Request": "true"}).content.decode()
+        assert 'data-testid="recommendation">Command</p>' in page
+        assert "flow visibility: one place to debug is essential, pulls to Command" in page
+        assert 'id="logic-hint" class="hint logic-hint" hx-swap-oob="true">The sender orchestrates' in page
+
+    def test_precedents_show_the_closest_accepted_decisions(self, architect_client):
+        flow = FlowFactory()
+        close = AssessedDecisionFactory(title="Close one", style="event", visibility=1, growth=3, coordination=3,
+                                        coupling=3, flow=flow)  # fmt: skip
+        AssessedDecisionFactory(title="Far one")
+        AssessedDecisionFactory(title="Not accepted yet", status="proposed", visibility=1, growth=3)
+        page = architect_client.post(reverse("decision_assess"), _answers(flow=flow.pk)).content.decode()
+        assert page.index("Close one") < page.index("Far one")
+        assert "Not accepted yet" not in page.split("Earlier on this flow")[0]
+        assert "1 of 2 similar decisions chose" in page
+        assert "Earlier on this flow" in page and close.code in page
+
+    def test_the_panel_keeps_a_fixed_number_of_queries(self, architect_client, django_assert_max_num_queries):
+        AssessedDecisionFactory.create_batch(20)
+        answers = _answers(flow=FlowFactory().pk)
+        with django_assert_max_num_queries(14):
+            architect_client.post(reverse("decision_assess"), answers)
+
+    def test_garbage_answers_do_not_break_the_panel(self, architect_client):
+        response = architect_client.post(reverse("decision_assess"), {"visibility": "zzz", "number": "abc"})
+        assert response.status_code == 200
+
+
+class TestMarkdownPreview:
+    def test_it_renders_the_field_that_changed_sanitised(self, architect_client):
+        response = architect_client.post(
+            reverse("markdown_preview"),
+            {"context": "**bold** <script>alert(1)</script>", "consequences": "other"},
+            headers={"HX-Request": "true", "HX-Trigger-Name": "context"},
+        )
+        body = response.content.decode()
+        assert "<strong>bold</strong>" in body
+        assert "<script" not in body and "other" not in body
+
+    def test_it_refuses_oversized_text_politely(self, architect_client):
+        response = architect_client.post(
+            reverse("markdown_preview"),
+            {"context": "x" * 60_000},
+            headers={"HX-Request": "true", "HX-Trigger-Name": "context"},
+        )
+        assert response.status_code == 200
+        assert "at most 50000 characters" in response.content.decode()
