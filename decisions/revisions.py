@@ -52,8 +52,15 @@ def diff_lines(old: str, new: str) -> list[DiffLine]:
     ]
 
 
+SHORT_LABELS = {"caller_needs_result": "Sync gate", "recommendation_strength": "Strength"}
+
+
 def _label(field: str) -> str:
-    return str(Decision._meta.get_field(field).verbose_name).capitalize()
+    return SHORT_LABELS.get(field) or str(Decision._meta.get_field(field).verbose_name).capitalize()
+
+
+def changed_labels(old, new) -> list[str]:
+    return [_label(field) for field in changed_fields(old, new)]
 
 
 def _display(field: str, value, names: dict) -> str:

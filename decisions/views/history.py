@@ -2,7 +2,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from ..models import Decision
-from ..revisions import changed_fields, compare
+from ..revisions import changed_labels, compare
 
 
 def _pick(records: list, history_id: str | None, default):
@@ -20,7 +20,7 @@ def decision_history(request: HttpRequest, number: int) -> HttpResponse:
         {
             "record": record,
             "number": index + 1,
-            "changed": changed_fields(records[index - 1] if index else None, record),
+            "changed": changed_labels(records[index - 1] if index else None, record),
         }
         for index, record in enumerate(records)
     ]

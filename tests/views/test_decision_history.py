@@ -24,7 +24,7 @@ def test_it_lists_every_revision_with_who_and_what_changed(manager_client, revis
     page = manager_client.get(reverse("decision_history", args=[revised.number])).content.decode()
     assert page.count('name="from"') == 3
     assert "ada" in page
-    assert "title, context" in page
+    assert "Title, Context" in page
     assert "After review" in page
     assert "(created)" in page
 
