@@ -1,0 +1,42 @@
+"""Find what could run script in a page: real tags and attributes, not escaped text."""
+
+from html.parser import HTMLParser
+
+FORBIDDEN_TAGS = {"iframe", "frame", "style", "svg", "math", "object", "embed", "meta", "base", "link"}
+URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "poster", "background"}
+BAD_SCHEMES = ("javascript:", "vbscript:", "data:")
+
+
+class _Finder(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.problems: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if tag == "script" and not (values.get("src") or "").startswith("/static/"):
+            self.problems.append(f"<script> without a /static/ source: {values}")
+        elif tag == "form" and (values.get("action") or "/").startswith("//"):
+            self.problems.append(f"<form> posting elsewhere: {values}")
+        elif tag in FORBIDDEN_TAGS and not _is_own_head_tag(tag, values):
+            self.problems.append(f"<{tag}>")
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.problems.append(f"<{tag} {name}=...>")
+            if name in URL_ATTRIBUTES and value:
+                compact = "".join(value.split()).lower()
+                if compact.startswith(BAD_SCHEMES):
+                    self.problems.append(f"<{tag} {name}={value!r}>")
+
+
+def _is_own_head_tag(tag: str, values: dict) -> bool:
+    if tag == "meta":
+        return bool(values.get("charset")) or values.get("name") == "viewport"
+    return tag == "link" and values.get("rel") in ("stylesheet", "icon") and values["href"].startswith("/static/")
+
+
+def script_risks(html: str) -> list[str]:
+    finder = _Finder()
+    finder.feed(html)
+    finder.close()
+    return finder.problems
