@@ -102,6 +102,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "decisions.context_processors.unread_notifications",
             ],
         },
     },
@@ -121,6 +122,8 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": os.environ.get("SQLITE_PATH", BASE_DIR / "db.sqlite3"),
+            # A file, not memory, so the browser tests' server threads get connections of their own.
+            "TEST": {"NAME": BASE_DIR / ".test-db.sqlite3"},
             "OPTIONS": {
                 "transaction_mode": "IMMEDIATE",
                 "init_command": "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL;",
@@ -199,3 +202,8 @@ LOGGING = {
 if TESTING:
     # Hashing demo and factory passwords properly would dominate the suite's run time.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# The address people open the app at, for links in e-mails.
+DECISION_LOG_URL = os.environ.get("DECISION_LOG_URL", "http://127.0.0.1:8000")
+# Approvals a proposal needs before it may be accepted.
+DECISION_REVIEW_MIN_APPROVALS = env_int("DECISION_REVIEW_MIN_APPROVALS", 1)

@@ -4,11 +4,11 @@ import datetime
 
 from django.contrib.auth.models import Group, User
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils import timezone
 
-from . import roles
-from .models import Decision, Flow, Service, Team
-from .workflow import decision_save
+from . import roles, workflow
+from .models import Comment, Decision, Flow, Notification, Review, Service, Team, Transition
 
 DEMO_PASSWORD = "demo"  # noqa: S105 (demo data only, never created otherwise)
 DEMO_USERS = [
@@ -270,6 +270,7 @@ DECISIONS = [
     },
     {
         "key": "customer-event",
+        "supersedes": "registered-command-old",
         "flow": "Customer registered",
         "title": "Publish CustomerRegistered as an event",
         "status": "accepted",
@@ -526,6 +527,8 @@ def is_loaded() -> bool:
     return User.objects.filter(username="architect").exists() and Decision.objects.exists()
 
 
+# The demo's own story should not mail its users.
+@override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend")
 @transaction.atomic
 def load_demo(log=print) -> None:
     users = {}
@@ -535,6 +538,7 @@ def load_demo(log=print) -> None:
         )
         user.groups.add(Group.objects.get(name=role))
         users[username] = user
+    architect, reviewer = users["architect"], users["reviewer"]
     log(f"  {len(users)} demo users")
     teams = {name: Team.objects.create(name=name, description=text) for name, text in TEAMS.items()}
     services = {name: Service.objects.create(name=name, team=teams[team]) for name, team in SERVICES.items()}
@@ -547,13 +551,9 @@ def load_demo(log=print) -> None:
         flows[name] = flow
     log(f"  {len(teams)} teams, {len(services)} services, {len(flows)} flows")
 
-    # Oldest first, so numbers follow the story; supersessions point backwards.
-    ordered = sorted(DECISIONS, key=lambda d: d.get("decided") or "9999")
+    # Oldest first, so numbers follow the story and supersessions point backwards.
     made: dict[str, Decision] = {}
-    for spec in ordered:
-        decided = _date(spec.get("decided"))
-        filed = _at(decided - datetime.timedelta(days=14) if decided else None)
-        status = spec["status"]
+    for spec in sorted(DECISIONS, key=lambda d: d.get("decided") or "9999"):
         decision = Decision(
             title=spec["title"],
             flow=flows.get(spec.get("flow")),
@@ -563,34 +563,54 @@ def load_demo(log=print) -> None:
             logic_location=spec.get("logic", ""),
             justification=spec.get("justification", ""),
             revisit_on=_date(spec.get("revisit")),
-            author=users["architect"],
-            status=Decision.Status.PROPOSED if status in ("accepted", "superseded", "deprecated") else status,
+            supersedes=made.get(spec.get("supersedes")),
             **{SECTION_FIELDS[k]: spec[k] for k in SECTION_FIELDS if k in spec},
             **spec.get("answers", {}),
         )
-        decision._history_date = filed
-        decision_save(decision=decision, by=users["architect"])
-        decision.created_at = filed
-        Decision.objects.filter(pk=decision.pk).update(created_at=filed)
-        if spec.get("revise"):
-            for field, value in spec["revise"].items():
-                setattr(decision, field, value)
-            decision._history_date = filed + datetime.timedelta(days=3)
-            decision_save(decision=decision, by=users["architect"], note="Clarified after review")
-        if status != decision.status:
-            decision.status = "accepted" if status in ("superseded", "deprecated") else status
-            decision.decided_on = decided
-            if spec.get("supersedes"):
-                decision.supersedes = made[spec["supersedes"]]
-            decision._history_date = _at(decided, 15)
-            decision_save(decision=decision, by=users["architect"], note=f"Marked {decision.status}")
-        if status == "deprecated":
-            decision.status = status
-            decision._history_date = _at(decided + datetime.timedelta(days=400), 9)
-            decision_save(decision=decision, by=users["architect"], note="No longer how we work")
+        workflow.decision_save(decision=decision, by=architect)
+        _play(spec, decision, architect, reviewer)
+        _backdate(decision, _date(spec.get("decided")))
         made[spec["key"]] = decision
-    # The 2024 command on customer registration gave way to the 2025 event.
-    made["customer-event"].supersedes = made["registered-command-old"]
-    made["customer-event"]._history_date = _at(_date("2025-01-14"), 16)
-    decision_save(decision=made["customer-event"], by=users["architect"], note="Supersedes the command")
     log(f"  {Decision.objects.count()} decisions with {Decision.history.count()} revisions")
+
+
+def _play(spec: dict, decision: Decision, architect: User, reviewer: User) -> None:
+    """Take a decision through the workflow to the status its story ends in."""
+    if spec.get("revise"):
+        for field, value in spec["revise"].items():
+            setattr(decision, field, value)
+        workflow.decision_edit(decision=decision, by=architect, changed=list(spec["revise"]))
+    status = spec["status"]
+    if status == "draft":
+        return
+    workflow.decision_propose(decision=decision, by=architect, reviewers=[reviewer], note="Ready for review.")
+    workflow.comment_post(decision=decision, by=reviewer, body=spec.get("question", "Who owns the consumers' alerts?"))
+    if status == "proposed":
+        return
+    if status == "rejected":
+        workflow.review_submit(
+            decision=decision, by=reviewer, verdict=Review.Verdict.REQUEST_CHANGES,
+            body="This does not hold up against the alternatives.",
+        )  # fmt: skip
+        workflow.decision_transition(
+            decision=decision, to="rejected", by=architect, note="The review showed a better option."
+        )
+        return
+    workflow.review_submit(decision=decision, by=reviewer, verdict=Review.Verdict.APPROVE, body="Looks right to me.")
+    workflow.decision_transition(decision=decision, to="accepted", by=architect, note="Agreed in the review.")
+    if status == "deprecated":
+        workflow.decision_transition(decision=decision, to="deprecated", by=architect, note="No longer how we work.")
+
+
+def _backdate(decision: Decision, decided: datetime.date | None) -> None:
+    """Spread a demo decision's records over the weeks before it was decided."""
+    filed = _at(decided - datetime.timedelta(days=21) if decided else None)
+    step = datetime.timedelta(days=2)
+    Decision.objects.filter(pk=decision.pk).update(created_at=filed, decided_on=decided)
+    for index, record in enumerate(decision.history.order_by("history_date", "history_id")):
+        record.history_date = filed + index * step
+        record.save(update_fields=["history_date"])
+    for model, field in ((Comment, "created_at"), (Review, "created_at"), (Transition, "at")):
+        for index, row in enumerate(model.objects.filter(decision=decision).order_by(field, "pk")):
+            model.objects.filter(pk=row.pk).update(**{field: filed + step / 2 + index * step})
+    Notification.objects.filter(decision=decision).update(created_at=filed)

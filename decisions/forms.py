@@ -6,7 +6,7 @@ from django.core.validators import MaxLengthValidator
 from django.urls import reverse
 
 from . import factors
-from .models import Decision, Flow, Service, Team
+from .models import Comment, Decision, Flow, Review, Service, Team
 
 SECTION_LIMIT = 50_000
 REASON_LIMIT = 5_000
@@ -47,7 +47,6 @@ class DecisionForm(forms.ModelForm):
         fields = [
             "title",
             "flow",
-            "status",
             "caller_needs_result",
             "sync_reason",
             "visibility",
@@ -232,3 +231,60 @@ class FlowForm(CatalogForm):
 
 class MarkdownPreviewForm(forms.Form):
     text = forms.CharField(required=False, max_length=SECTION_LIMIT)
+
+
+COMMENT_LIMIT = 20_000
+
+
+class CommentForm(forms.ModelForm):
+    parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    class Meta:
+        model = Comment
+        fields = ["body"]
+        labels = {"body": "Comment"}
+        widgets = {"body": forms.Textarea(attrs={"rows": 3})}
+        error_messages = {"body": {"required": "Write something before posting."}}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        _limited(self.fields["body"], COMMENT_LIMIT)
+        self.fields["body"].help_text = f"Markdown. {self.fields['body'].help_text}"
+
+
+class ReviewForm(forms.ModelForm):
+    verdict = forms.ChoiceField(choices=Review.Verdict.choices, widget=forms.RadioSelect, label="Your verdict")
+
+    class Meta:
+        model = Review
+        fields = ["verdict", "body"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        _limited(self.fields["body"], COMMENT_LIMIT)
+        self.fields["body"].help_text = f"Markdown. Required when you request changes. {self.fields['body'].help_text}"
+
+
+class ProposeForm(forms.Form):
+    reviewers = forms.ModelMultipleChoiceField(
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Pick at least one reviewer."},
+        help_text="They are asked by e-mail and in the app.",
+    )
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=REASON_LIMIT)
+
+    def __init__(self, *args, reviewers, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reviewers"].queryset = reviewers
+
+
+class TransitionForm(forms.Form):
+    to = forms.ChoiceField(choices=Decision.Status.choices)
+    note = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=REASON_LIMIT,
+        help_text="Why. Required when rejecting.",
+    )

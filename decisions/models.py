@@ -245,6 +245,10 @@ class Decision(models.Model):
 
     class Meta:
         ordering = ["-number"]
+        permissions = [
+            ("decide_decision", "Can accept, reject or deprecate proposals"),
+            ("review_decision", "Can review proposals"),
+        ]
         indexes = [
             # The log's filters and sort orders.
             models.Index(fields=["status", "-number"], name="decision_status_number"),
@@ -263,6 +267,11 @@ class Decision(models.Model):
         return f"{self.code}: {self.title}"
 
     def save(self, *args, **kwargs) -> None:
+        from .workflow import check_status_change  # the workflow module imports the models
+
+        stored = getattr(self, "_stored_status", None)
+        if stored:
+            check_status_change(stored, self.status)
         assessment = self.assessment
         self.recommendation = assessment.recommendation.value if assessment.complete else ""
         self.recommendation_strength = assessment.strength.value if assessment.complete else ""
@@ -275,12 +284,19 @@ class Decision(models.Model):
         if self.number is None:
             self.number = next_decision_number()
         super().save(*args, **kwargs)
+        self._stored_status = self.status
 
     def get_absolute_url(self) -> str:
         return reverse("decision_detail", args=[self.number])
 
     def delete(self, *args, **kwargs):
         raise DecisionDeletionError
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._stored_status = instance.__dict__.get("status")
+        return instance
 
     @property
     def code(self) -> str:
@@ -328,3 +344,116 @@ class Decision(models.Model):
     @property
     def tag_list(self) -> list[str]:
         return [tag for tag in self.tags.split(",") if tag]
+
+
+class Transition(models.Model):
+    """One status change of a decision: who, when, from, to, and why."""
+
+    decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="transitions")
+    from_status = models.CharField(max_length=20, choices=DecisionStatus.choices)
+    to_status = models.CharField(max_length=20, choices=DecisionStatus.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["decision", "at"], name="transition_decision_at")]
+
+    def __str__(self) -> str:
+        return f"{self.decision.code}: {self.from_status} → {self.to_status}"
+
+
+class ReviewRequest(models.Model):
+    """A reviewer asked to review a proposal, and where their review stands now."""
+
+    class State(models.TextChoices):
+        WAITING = "waiting", "Waiting"
+        APPROVED = "approved", "Approved"
+        CHANGES_REQUESTED = "changes_requested", "Changes requested"
+
+    decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="review_requests")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="review_requests")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    state = models.CharField(max_length=20, choices=State.choices, default=State.WAITING)
+    # Counts how often the reviewer was asked; a new round after edits makes approvals stale.
+    round = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [models.UniqueConstraint(fields=["decision", "reviewer"], name="one_request_per_reviewer")]
+        indexes = [models.Index(fields=["reviewer", "state"], name="review_request_waiting")]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer} on {self.decision.code}: {self.state}"
+
+
+class Review(models.Model):
+    """A reviewer's verdict with its comment. Kept for ever; later edits make approvals stale."""
+
+    class Verdict(models.TextChoices):
+        APPROVE = "approved", "Approve"
+        REQUEST_CHANGES = "changes_requested", "Request changes"
+
+    decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="reviews")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reviews")
+    verdict = models.CharField(max_length=20, choices=Verdict.choices)
+    body = models.TextField("comment", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    stale = models.BooleanField(default=False, help_text="The proposal changed after this review.")
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer} {self.verdict} {self.decision.code}"
+
+
+class Comment(models.Model):
+    decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="comments")
+    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="replies")
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    retracted_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["decision", "created_at"], name="comment_decision_created")]
+
+    def __str__(self) -> str:
+        return f"Comment by {self.author} on {self.decision.code}"
+
+    def get_absolute_url(self) -> str:
+        return f"{self.decision.get_absolute_url()}#comment-{self.pk}"
+
+    def delete(self, *args, **kwargs):
+        raise DecisionDeletionError
+
+
+class Notification(models.Model):
+    """Something that happened to a decision a person takes part in. `key` names the event,
+    so one event never notifies (or mails) the same person twice."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="+")
+    key = models.CharField(max_length=100)
+    text = models.CharField(max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["recipient", "key"], name="one_notification_per_event")]
+        indexes = [
+            models.Index(fields=["recipient", "-created_at"], name="notification_recipient"),
+            models.Index(fields=["recipient"], name="notification_unread", condition=models.Q(read_at__isnull=True)),
+        ]
+
+    def __str__(self) -> str:
+        return self.text

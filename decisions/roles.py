@@ -7,13 +7,13 @@ ARCHITECTS = "Architects"
 REVIEWERS = "Reviewers"
 VIEWERS = "Viewers"
 
-_READ = ["view_decision", "view_flow", "view_service", "view_team"]
+_READ = ["view_decision", "view_flow", "view_service", "view_team", "view_comment"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     ARCHITECTS: _READ
-    + ["add_decision", "change_decision", "add_flow", "change_flow", "add_service", "change_service"]
-    + ["add_team", "change_team"],
-    REVIEWERS: _READ,
+    + ["add_decision", "change_decision", "decide_decision", "review_decision", "add_comment"]
+    + ["add_flow", "change_flow", "add_service", "change_service", "add_team", "change_team"],
+    REVIEWERS: _READ + ["review_decision", "add_comment"],
     VIEWERS: _READ,
 }
 
@@ -25,3 +25,15 @@ def sync_roles(group_model, permission_model) -> None:
         group.permissions.set(
             permission_model.objects.filter(content_type__app_label="decisions", codename__in=codenames)
         )
+
+
+def migrate_roles(apps, schema_editor) -> None:
+    """For data migrations: bring the role groups up to date with ROLE_PERMISSIONS."""
+    from django.contrib.auth.management import create_permissions
+
+    # Permissions are normally created after all migrations; the roles need them now.
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    sync_roles(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import catalog, decisions, help, history
+from .views import catalog, comments, decisions, help, history, people, review
 
 urlpatterns = [
     path("", decisions.decision_list, name="decision_list"),
@@ -9,6 +9,17 @@ urlpatterns = [
     path("decisions/<int:number>/", decisions.decision_detail, name="decision_detail"),
     path("decisions/<int:number>/edit/", decisions.decision_edit, name="decision_edit"),
     path("decisions/<int:number>/history/", history.decision_history, name="decision_history"),
+    path("decisions/<int:number>/propose/", review.decision_propose, name="decision_propose"),
+    path("decisions/<int:number>/transition/", review.decision_transition, name="decision_transition"),
+    path("decisions/<int:number>/review/", review.decision_review, name="decision_review"),
+    path("decisions/<int:number>/comments/", comments.comment_create, name="comment_create"),
+    path("comments/<int:pk>/edit/", comments.comment_edit, name="comment_edit"),
+    path("comments/<int:pk>/retract/", comments.comment_retract, name="comment_retract"),
+    path("me/", people.my_work, name="my_work"),
+    path("notifications/", people.notification_list, name="notification_list"),
+    path("notifications/read/", people.notification_read_all, name="notification_read_all"),
+    path("notifications/<int:pk>/open/", people.notification_open, name="notification_open"),
+    path("activity/", people.activity, name="activity"),
     path("markdown/preview/", decisions.markdown_preview, name="markdown_preview"),
     path("help/factors/", help.factor_help, name="factor_help"),
     path("teams/", catalog.TeamList.as_view(), name="team_list"),

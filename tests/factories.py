@@ -2,7 +2,7 @@ import factory
 from django.contrib.auth.models import Group, Permission, User
 
 from decisions import roles
-from decisions.models import Decision, Flow, Service, Team
+from decisions.models import Comment, Decision, Flow, Notification, Review, ReviewRequest, Service, Team, Transition
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -79,3 +79,49 @@ class AssessedDecisionFactory(DecisionFactory):
     style = "command"
     logic_location = "The sender orchestrates."
     status = "accepted"
+
+
+class CommentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Comment
+
+    decision = factory.SubFactory(DecisionFactory)
+    author = factory.SubFactory(UserFactory)
+    body = factory.Sequence(lambda n: f"Comment {n}")
+
+
+class ReviewRequestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ReviewRequest
+
+    decision = factory.SubFactory(DecisionFactory, status="proposed")
+    reviewer = factory.SubFactory(UserFactory)
+
+
+class ReviewFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Review
+
+    decision = factory.SubFactory(DecisionFactory, status="proposed")
+    reviewer = factory.SubFactory(UserFactory)
+    verdict = Review.Verdict.APPROVE
+    body = "Looks right."
+
+
+class TransitionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Transition
+
+    decision = factory.SubFactory(DecisionFactory, status="proposed")
+    from_status = "draft"
+    to_status = "proposed"
+
+
+class NotificationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Notification
+
+    recipient = factory.SubFactory(UserFactory)
+    decision = factory.SubFactory(DecisionFactory)
+    key = factory.Sequence(lambda n: f"event:{n}")
+    text = "Something happened"

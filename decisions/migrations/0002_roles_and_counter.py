@@ -1,16 +1,10 @@
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-from decisions.roles import sync_roles
+from decisions.roles import migrate_roles
 
 
 def create_roles_and_counter(apps, schema_editor):
-    # Permissions are normally created after all migrations; roles need them now.
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-    sync_roles(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
+    migrate_roles(apps, schema_editor)
     apps.get_model("decisions", "Counter").objects.get_or_create(name="decision")
 
 

@@ -1,16 +1,16 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from .. import factors
-from ..forms import DecisionForm, MarkdownPreviewForm
+from .. import factors, timeline, workflow
+from ..forms import CommentForm, DecisionForm, MarkdownPreviewForm, ReviewForm, TransitionForm
 from ..markdown import render_markdown
 from ..models import Decision
-from ..workflow import decision_save
 
 ASSESS_BUTTON = "_assess"
 
@@ -24,22 +24,45 @@ def decision_list(request: HttpRequest) -> HttpResponse:
     return render(request, template, {"page": page})
 
 
-def _get_decision(number: int) -> Decision:
+def get_decision(number: int) -> Decision:
     queryset = Decision.objects.select_related("flow__producer", "flow__owner_team", "author", "supersedes")
     return get_object_or_404(queryset, number=number)
 
 
+def detail_context(request: HttpRequest, decision: Decision, **forms) -> dict:
+    """Everything the decision page shows, in a fixed number of queries."""
+    requests = list(decision.review_requests.select_related("reviewer"))
+    comments = list(decision.comments.select_related("author"))
+    reviews = list(decision.reviews.select_related("reviewer"))
+    transitions = list(decision.transitions.select_related("by"))
+    history = list(decision.history.select_related("history_user"))
+    threads = [c for c in comments if c.parent_id is None]
+    replies: dict[int, list] = {}
+    for comment in comments:
+        if comment.parent_id:
+            replies.setdefault(comment.parent_id, []).append(comment)
+    for comment in threads:
+        comment.thread_replies = replies.get(comment.pk, [])
+    return {
+        "decision": decision,
+        "superseded_by": list(decision.superseded_by.only("number", "title", "status", "supersedes")),
+        "assessment": decision.assessment,
+        "review": workflow.review_state(requests),
+        "can": workflow.permissions_for(request.user, decision, requests),
+        "threads": threads,
+        "reviews": reviews,
+        "timeline": timeline.decision_timeline(
+            decision=decision, history=history, comments=comments, reviews=reviews, transitions=transitions
+        ),
+        "comment_form": forms.get("comment_form") or CommentForm(),
+        "review_form": forms.get("review_form") or ReviewForm(),
+        "transition_form": forms.get("transition_form") or TransitionForm(),
+    }
+
+
 def decision_detail(request: HttpRequest, number: int) -> HttpResponse:
-    decision = _get_decision(number)
-    return render(
-        request,
-        "decisions/decision_detail.html",
-        {
-            "decision": decision,
-            "superseded_by": list(decision.superseded_by.only("number", "title", "status", "supersedes")),
-            "assessment": decision.assessment,
-        },
-    )
+    decision = get_decision(number)
+    return render(request, "decisions/decision_detail.html", detail_context(request, decision))
 
 
 @permission_required("decisions.add_decision", raise_exception=True)
@@ -51,10 +74,12 @@ def decision_create(request: HttpRequest) -> HttpResponse:
     return _decision_form(request, Decision(), initial)
 
 
-@permission_required("decisions.change_decision", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def decision_edit(request: HttpRequest, number: int) -> HttpResponse:
-    return _decision_form(request, _get_decision(number), {})
+    decision = get_decision(number)
+    if not workflow.can_edit(request.user, decision):
+        raise PermissionDenied("Only the author may edit a draft or a proposal.")
+    return _decision_form(request, decision, {})
 
 
 def _decision_form(request: HttpRequest, decision: Decision, initial: dict) -> HttpResponse:
@@ -62,8 +87,12 @@ def _decision_form(request: HttpRequest, decision: Decision, initial: dict) -> H
     if request.method == "POST":
         form = DecisionForm(request.POST, instance=decision)
         if form.is_valid() and ASSESS_BUTTON not in request.POST:
-            decision = decision_save(decision=form.save(commit=False), by=request.user)
-            messages.success(request, f"{decision.code} {'filed' if creating else 'saved'}.")
+            if creating:
+                decision = workflow.decision_save(decision=form.save(commit=False), by=request.user)
+            else:
+                decision = workflow.decision_edit(decision=form.save(commit=False), by=request.user,
+                                                  changed=form.changed_data)  # fmt: skip
+            messages.success(request, f"{decision.code} {'filed as a draft' if creating else 'saved'}.")
             return redirect(decision)
     else:
         form = DecisionForm(instance=decision, initial=initial)

@@ -42,8 +42,9 @@ def screenshot():
 
 @pytest.fixture
 def sign_in(live_server):
-    def as_role(page, role: str = roles.ARCHITECTS, username: str = "ada"):
-        UserFactory(username=username, role=role)
+    def as_role(page, role: str = roles.ARCHITECTS, username: str = "ada", create: bool = True):
+        if create:
+            UserFactory(username=username, role=role)
         page.goto(f"{live_server.url}/login/")
         page.get_by_label("Username").fill(username)
         page.get_by_label("Password").fill("secret-password")

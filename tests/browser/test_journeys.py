@@ -69,7 +69,7 @@ def test_file_a_guided_decision_find_it_edit_it_and_trace_it(page: Page, live_se
 
     page.get_by_role("link", name="Log", exact=True).click()
     page.get_by_role("link", name="Publish OrderPlaced").click()
-    page.get_by_role("link", name="Edit").click()
+    page.get_by_role("link", name="Edit", exact=True).click()
     page.get_by_label("Title").fill("Send commands for OrderPlaced")
     page.get_by_role("button", name="Save changes").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Send commands for OrderPlaced")

@@ -9,9 +9,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def objects():
+def objects(architect):
     flow = FlowFactory()
-    decision = DecisionFactory(flow=flow)
+    decision = DecisionFactory(flow=flow, author=architect)
     return {"decision": decision, "flow": flow, "service": flow.producer, "team": flow.owner_team}
 
 
@@ -23,7 +23,9 @@ def _pages(o):
         reverse("decision_history", args=[n]),
         reverse("decision_create"),
         reverse("decision_edit", args=[n]),
+        reverse("decision_propose", args=[n]),
         reverse("factor_help"),
+        reverse("my_work"), reverse("notification_list"), reverse("activity"),
         reverse("team_list"), reverse("team_detail", args=[t]), reverse("team_create"), reverse("team_edit", args=[t]),
         reverse("service_list"), reverse("service_detail", args=[s]), reverse("service_create"),
         reverse("service_edit", args=[s]),
@@ -36,6 +38,7 @@ def _mutating(o):
     return [
         reverse("decision_create"),
         reverse("decision_edit", args=[n]),
+        reverse("decision_propose", args=[n]),
         reverse("decision_assess"),
         reverse("team_create"), reverse("team_edit", args=[t]),
         reverse("service_create"), reverse("service_edit", args=[s]),

@@ -84,7 +84,7 @@ def test_unknown_ids_are_404(architect_client, name):
 def test_lists_keep_a_fixed_number_of_queries(manager_client, name, django_assert_max_num_queries):
     for _ in range(12):
         FlowFactory()
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         assert manager_client.get(reverse(name)).status_code == 200
 
 

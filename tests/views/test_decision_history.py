@@ -14,7 +14,7 @@ def revised(architect):
     decision.title = "Second title"
     decision.context = "line one\nline 2 changed\nline three"
     decision_save(decision=decision, by=architect, note="After review")
-    decision.status = "accepted"
+    decision.status = "proposed"
     decision.flow = FlowFactory(name="Order placed")
     decision_save(decision=decision, by=architect)
     return decision
@@ -31,7 +31,7 @@ def test_it_lists_every_revision_with_who_and_what_changed(manager_client, revis
 
 def test_the_default_diff_is_the_latest_change(manager_client, revised):
     page = manager_client.get(reverse("decision_history", args=[revised.number])).content.decode()
-    assert '<del class="diff-removed">Draft</del> → <ins class="diff-added">Accepted</ins>' in page
+    assert '<del class="diff-removed">Draft</del> → <ins class="diff-added">Proposed</ins>' in page
     assert '<ins class="diff-added">Order placed</ins>' in page
 
 

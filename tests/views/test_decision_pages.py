@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from tests.factories import AssessedDecisionFactory, DecisionFactory, FlowFactory
+from tests.factories import AssessedDecisionFactory, CommentFactory, DecisionFactory, FlowFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +43,7 @@ class TestDecisionList:
 
     def test_the_query_count_does_not_grow_with_the_data(self, manager_client, django_assert_max_num_queries):
         AssessedDecisionFactory.create_batch(30)
-        with django_assert_max_num_queries(6):
+        with django_assert_max_num_queries(7):
             assert manager_client.get(reverse("decision_list")).status_code == 200
 
 
@@ -83,11 +83,15 @@ class TestDecisionDetail:
     def test_unknown_numbers_are_404(self, manager_client):
         assert manager_client.get(reverse("decision_detail", args=[4242])).status_code == 404
 
-    def test_a_fixed_number_of_queries(self, manager_client, django_assert_max_num_queries):
-        decision = AssessedDecisionFactory()
+    def test_a_fixed_number_of_queries(self, manager_client, architect, django_assert_max_num_queries):
+        decision = AssessedDecisionFactory(author=architect)
         AssessedDecisionFactory.create_batch(5, flow=decision.flow, supersedes=decision)
-        with django_assert_max_num_queries(6):
-            manager_client.get(reverse("decision_detail", args=[decision.number]))
+        for index in range(25):
+            top = CommentFactory(decision=decision, body=f"Comment {index}")
+            CommentFactory(decision=decision, parent=top)
+        with django_assert_max_num_queries(12):
+            page = manager_client.get(reverse("decision_detail", args=[decision.number])).content.decode()
+        assert page.count('class="comment"') == 50
 
 
 class TestFlowPage:
@@ -104,6 +108,6 @@ class TestFlowPage:
     def test_flow_list_shows_the_current_style_in_fixed_queries(self, manager_client, django_assert_max_num_queries):
         for _ in range(10):
             AssessedDecisionFactory(flow=FlowFactory(consumers=[]))
-        with django_assert_max_num_queries(7):
+        with django_assert_max_num_queries(8):
             page = manager_client.get(reverse("flow_list")).content.decode()
         assert page.count('<span class="badge style-command">Command</span>') == 10

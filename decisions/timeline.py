@@ -1,0 +1,144 @@
+"""One timeline of what happened to decisions: creation, edits, comments, reviews and status changes."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from heapq import merge
+
+from .models import Comment, Decision, Review, Transition
+from .revisions import changed_labels
+from .workflow import TRANSITION_NOTE
+
+
+@dataclass(frozen=True)
+class Entry:
+    at: datetime.datetime
+    kind: str  # created, edited, status, comment, review
+    actor: str
+    number: int
+    code: str
+    title: str
+    summary: str
+    anchor: str = ""
+
+
+def _name(user) -> str:
+    return user.get_username() if user else "someone"
+
+
+def _revision_entries(records: list, decision: Decision | None = None) -> list[Entry]:
+    entries = []
+    previous = {}
+    for record in records:
+        prior = previous.get(record.id)
+        previous[record.id] = record
+        # Status changes are told by their transition; supersession too.
+        if record.history_type == "~" and (record.history_change_reason or "").startswith(
+            (TRANSITION_NOTE, "Superseded")
+        ):
+            continue
+        if record.history_type == "+":
+            kind, summary = "created", "filed the decision"
+        else:
+            fields = changed_labels(prior, record) if prior is not None else []
+            kind, summary = "edited", f"edited {', '.join(fields).lower()}" if fields else "saved without changes"
+        entries.append(
+            Entry(
+                record.history_date,
+                kind,
+                _name(record.history_user),
+                record.number,
+                f"ADR-{record.number:04d}",
+                record.title,
+                summary,
+                "",
+            )  # fmt: skip
+        )
+    return entries
+
+
+def _comment_entry(comment: Comment) -> Entry:
+    verb = "replied" if comment.parent_id else "commented"
+    if comment.retracted_at:
+        verb += " (since retracted)"
+    d = comment.decision
+    return Entry(comment.created_at, "comment", _name(comment.author), d.number, d.code, d.title, verb,
+                 f"comment-{comment.pk}")  # fmt: skip
+
+
+def _review_entry(review: Review) -> Entry:
+    verdict = "approved" if review.verdict == Review.Verdict.APPROVE else "requested changes"
+    if review.stale:
+        verdict += " (stale after later edits)"
+    d = review.decision
+    return Entry(review.created_at, "review", _name(review.reviewer), d.number, d.code, d.title, verdict,
+                 f"review-{review.pk}")  # fmt: skip
+
+
+def _transition_entry(transition: Transition) -> Entry:
+    d = transition.decision
+    summary = (
+        f"moved it from {transition.get_from_status_display().lower()} to {transition.get_to_status_display().lower()}"
+    )
+    if transition.note:
+        summary += f": “{transition.note[:200]}”"
+    return Entry(transition.at, "status", _name(transition.by), d.number, d.code, d.title, summary)
+
+
+def decision_timeline(*, decision: Decision, history: list, comments: list[Comment], reviews: list[Review],
+                      transitions: list[Transition]) -> list[Entry]:  # fmt: skip
+    """Everything that happened to one decision, oldest first, from rows the caller already loaded."""
+    for item in (*comments, *reviews, *transitions):
+        item.decision = decision  # already known: spare a query per row
+    streams = [
+        _revision_entries(sorted(history, key=lambda r: (r.history_date, r.history_id))),
+        [_comment_entry(c) for c in comments],
+        [_review_entry(r) for r in reviews],
+        [_transition_entry(t) for t in transitions],
+    ]
+    return list(merge(*[sorted(s, key=lambda e: e.at) for s in streams], key=lambda e: e.at))
+
+
+def recent_activity(limit: int = 50) -> list[Entry]:
+    """The latest events across all decisions, newest first, in a fixed number of queries."""
+    on_decision = ("decision__number", "decision__title")
+    history = (
+        Decision.history.select_related("history_user")
+        .only(
+            "id",
+            "history_id",
+            "history_date",
+            "history_type",
+            "history_change_reason",
+            "number",
+            "title",
+            "history_user__username",
+        )  # fmt: skip
+        .order_by("-history_date")[:limit]
+    )
+    comments = (
+        Comment.objects.select_related("author", "decision")
+        .only("created_at", "parent_id", "retracted_at", "author__username", *on_decision)
+        .order_by("-created_at")[:limit]
+    )
+    reviews = (
+        Review.objects.select_related("reviewer", "decision")
+        .only("created_at", "verdict", "stale", "reviewer__username", *on_decision)
+        .order_by("-created_at")[:limit]
+    )
+    transitions = (
+        Transition.objects.select_related("by", "decision")
+        .only("at", "from_status", "to_status", "note", "by__username", *on_decision)
+        .order_by("-at")[:limit]
+    )
+    entries = [
+        Entry(r.history_date, "created" if r.history_type == "+" else "edited", _name(r.history_user), r.number,
+              f"ADR-{r.number:04d}", r.title, "filed the decision" if r.history_type == "+" else "edited the decision")
+        for r in history
+        if not (r.history_change_reason or "").startswith((TRANSITION_NOTE, "Superseded"))
+    ]  # fmt: skip
+    entries += [_comment_entry(c) for c in comments]
+    entries += [_review_entry(r) for r in reviews]
+    entries += [_transition_entry(t) for t in transitions]
+    return sorted(entries, key=lambda e: e.at, reverse=True)[:limit]
