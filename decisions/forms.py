@@ -253,7 +253,11 @@ class CommentForm(forms.ModelForm):
 
 
 class ReviewForm(forms.ModelForm):
-    verdict = forms.ChoiceField(choices=Review.Verdict.choices, widget=forms.RadioSelect, label="Your verdict")
+    verdict = forms.ChoiceField(
+        choices=[(Review.Verdict.APPROVE, "Approve"), (Review.Verdict.REQUEST_CHANGES, "Request changes")],
+        widget=forms.RadioSelect,
+        label="Your verdict",
+    )
 
     class Meta:
         model = Review

@@ -393,8 +393,8 @@ class Review(models.Model):
     """A reviewer's verdict with its comment. Kept for ever; later edits make approvals stale."""
 
     class Verdict(models.TextChoices):
-        APPROVE = "approved", "Approve"
-        REQUEST_CHANGES = "changes_requested", "Request changes"
+        APPROVE = "approved", "Approved"
+        REQUEST_CHANGES = "changes_requested", "Changes requested"
 
     decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="reviews")
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reviews")

@@ -292,8 +292,7 @@ def review_submit(*, decision: Decision, by: AbstractBaseUser, verdict: str, bod
                 actor=by,
                 decision=decision,
                 event=f"review:{review.pk}",
-                text=f"{by.get_username()} {review.get_verdict_display().lower().replace('approve', 'approved')} "
-                f"on {decision.code}",
+                text=f"{by.get_username()} reviewed {decision.code}: {review.get_verdict_display().lower()}",
             )
     return review
 
