@@ -292,3 +292,59 @@ class TransitionForm(forms.Form):
         max_length=REASON_LIMIT,
         help_text="Why. Required when rejecting.",
     )
+
+
+LEVEL_CHOICES = [("", "Any"), (1, "Low"), (2, "Medium"), (3, "High")]
+SORT_CHOICES = [
+    ("", "Best first: relevance when searching, else newest"),
+    ("relevance", "Relevance"),
+    ("newest", "Newest"),
+    ("oldest", "Oldest"),
+    ("number", "Number"),
+]
+
+
+class LogFilterForm(forms.Form):
+    """The log's query, filters and sort, all read from the URL. Invalid values are dropped, not fatal."""
+
+    q = forms.CharField(
+        label="Search", required=False, max_length=200,
+        help_text='Words, "a phrase", -exclude, OR. Up to 200 characters.',
+    )  # fmt: skip
+    style = forms.MultipleChoiceField(
+        choices=[c for c in Decision.Style.choices if c[0]], required=False, widget=forms.CheckboxSelectMultiple
+    )
+    status = forms.MultipleChoiceField(
+        choices=Decision.Status.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    team = forms.ModelChoiceField(queryset=Team.objects.only("name"), required=False, empty_label="Any team")
+    service = forms.ModelChoiceField(queryset=Service.objects.only("name"), required=False, widget=forms.HiddenInput)
+    flow = forms.ModelChoiceField(queryset=Flow.objects.only("name"), required=False, widget=forms.HiddenInput)
+    tag = forms.CharField(required=False, max_length=40)
+    filed_from = forms.DateField(label="Filed from", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    filed_to = forms.DateField(label="Filed until", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    against = forms.BooleanField(label="Went against the recommendation", required=False)
+    visibility = forms.TypedChoiceField(label="Flow visibility", choices=LEVEL_CHOICES, coerce=int, required=False,
+                                        empty_value=None)  # fmt: skip
+    growth = forms.TypedChoiceField(label="Expected growth", choices=LEVEL_CHOICES, coerce=int, required=False,
+                                    empty_value=None)  # fmt: skip
+    coordination = forms.TypedChoiceField(label="Coordination cost", choices=LEVEL_CHOICES, coerce=int,
+                                          required=False, empty_value=None)  # fmt: skip
+    coupling = forms.TypedChoiceField(label="Cost of coupling", choices=LEVEL_CHOICES, coerce=int, required=False,
+                                      empty_value=None)  # fmt: skip
+    sort = forms.ChoiceField(choices=SORT_CHOICES, required=False)
+
+    FILTERS = ("style", "status", "team", "service", "flow", "tag", "filed_from", "filed_to", "against",
+               "visibility", "growth", "coordination", "coupling")  # fmt: skip
+
+    def clean_tag(self) -> str:
+        return " ".join(self.cleaned_data["tag"].split()).lower()
+
+    def criteria(self) -> dict:
+        """The valid values given, whatever else was wrong."""
+        self.is_valid()
+        return {name: value for name, value in self.cleaned_data.items() if value not in (None, "", [], False)}
+
+    def ignored(self) -> list[str]:
+        return [f"{self.fields[name].label or name.capitalize()}: {' '.join(errors)}" for name, errors in
+                self.errors.items()]  # fmt: skip

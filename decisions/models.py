@@ -3,6 +3,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import IntegrityError, models, transaction
 from django.db.models import F, OuterRef, Subquery
 from django.db.models.functions import Abs
@@ -125,6 +126,38 @@ class DecisionQuerySet(models.QuerySet):
             "coordination",
             "coupling",
         )
+
+    def for_log(self, criteria: dict) -> DecisionQuerySet:
+        """Narrow the log by the filters a LogFilterForm cleaned (not the search text)."""
+        queryset = self
+        if criteria.get("style"):
+            queryset = queryset.filter(style__in=criteria["style"])
+        if criteria.get("status"):
+            queryset = queryset.filter(status__in=criteria["status"])
+        if team := criteria.get("team"):
+            queryset = queryset.filter(flow__owner_team=team)
+        if service := criteria.get("service"):
+            flows = Flow.objects.filter(models.Q(producer=service) | models.Q(consumers=service)).values("pk")
+            queryset = queryset.filter(flow__in=flows)
+        if flow := criteria.get("flow"):
+            queryset = queryset.filter(flow=flow)
+        if tag := criteria.get("tag"):
+            queryset = queryset.filter(
+                models.Q(tags=tag)
+                | models.Q(tags__startswith=f"{tag},")
+                | models.Q(tags__endswith=f",{tag}")
+                | models.Q(tags__contains=f",{tag},")
+            )
+        if day := criteria.get("filed_from"):
+            queryset = queryset.filter(created_at__date__gte=day)
+        if day := criteria.get("filed_to"):
+            queryset = queryset.filter(created_at__date__lte=day)
+        if criteria.get("against"):
+            queryset = queryset.filter(against_recommendation=True)
+        for factor in factors.FACTORS:
+            if level := criteria.get(factor.key):
+                queryset = queryset.filter(**{factor.key: level})
+        return queryset
 
     def precedents(self, *, assessment: factors.Assessment, flow: Flow | None, exclude: int | None) -> Precedents:
         """Accepted decisions closest to an assessment, and earlier decisions on the same flow."""
@@ -457,3 +490,22 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class SearchDocument(models.Model):
+    """The text a decision is found by: its own fields plus its flow, services and comments.
+
+    Kept current by decisions.search.index_decisions. On PostgreSQL `vector` holds the
+    weighted tsvector (GIN index made in migration 0006); on SQLite an FTS5 table mirrors
+    this table through triggers, and `vector` stays empty.
+    """
+
+    decision = models.OneToOneField(
+        Decision, on_delete=models.PROTECT, primary_key=True, related_name="search_document"
+    )
+    title = models.TextField()
+    body = models.TextField()
+    vector = SearchVectorField(null=True, editable=False)
+
+    def __str__(self) -> str:
+        return self.title

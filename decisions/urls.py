@@ -1,5 +1,6 @@
 from django.urls import path
 
+from .feeds import AcceptedFeed, SearchFeed
 from .views import catalog, comments, decisions, help, history, people, review
 
 urlpatterns = [
@@ -20,6 +21,8 @@ urlpatterns = [
     path("notifications/read/", people.notification_read_all, name="notification_read_all"),
     path("notifications/<int:pk>/open/", people.notification_open, name="notification_open"),
     path("activity/", people.activity, name="activity"),
+    path("feeds/accepted/", AcceptedFeed(), name="feed_accepted"),
+    path("feeds/search/", SearchFeed(), name="feed_search"),
     path("markdown/preview/", decisions.markdown_preview, name="markdown_preview"),
     path("help/factors/", help.factor_help, name="factor_help"),
     path("teams/", catalog.TeamList.as_view(), name="team_list"),

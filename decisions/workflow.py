@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from . import notifications
+from . import notifications, search
 from .models import Comment, Decision, Review, ReviewRequest, Transition
 
 Status = Decision.Status
@@ -184,6 +184,7 @@ def decision_save(*, decision: Decision, by: AbstractBaseUser | None, note: str 
                 decision=older, from_status=Status.ACCEPTED, to_status=Status.SUPERSEDED, by=by,
                 note=f"Superseded by {decision.code}",
             )  # fmt: skip
+        search.index_decisions([decision.pk])
     return decision
 
 
@@ -308,6 +309,7 @@ def comment_post(*, decision: Decision, by: AbstractBaseUser, body: str, parent:
         comment = Comment(decision=decision, author=by, parent=parent, body=body)
         comment._history_user = by
         comment.save()
+        search.index_decisions([decision.pk])
         recipients = {decision.author} if decision.author_id else set()
         if parent is not None:
             recipients.add(parent.author)
@@ -330,6 +332,7 @@ def comment_edit(*, comment: Comment, by: AbstractBaseUser, body: str) -> Commen
         comment.edited_at = timezone.now()
         comment._history_user = by
         comment.save()
+        search.index_decisions([comment.decision_id])
     return comment
 
 
@@ -341,6 +344,7 @@ def comment_retract(*, comment: Comment, by: AbstractBaseUser) -> Comment:
         comment.retracted_at = timezone.now()
         comment._history_user = by
         comment.save()
+        search.index_decisions([comment.decision_id])
     return comment
 
 

@@ -2,10 +2,11 @@
 
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.urls import reverse
 from django.views.generic import CreateView, DetailView, ListView, UpdateView
 
+from .. import search
 from ..forms import FlowForm, ServiceForm, TeamForm
 from ..models import Decision, Flow, Service, Team
 
@@ -68,6 +69,14 @@ class ServiceCreate(CatalogFormMixin, CreateView):
 class ServiceEdit(CatalogFormMixin, UpdateView):
     model, form_class, permission_required = Service, ServiceForm, "decisions.change_service"
 
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        service = self.object
+        search.index_flow_decisions(
+            Flow.objects.filter(Q(producer=service) | Q(consumers=service)).values_list("pk", flat=True)
+        )
+        return response
+
 
 class FlowList(ListView):
     queryset = Flow.objects.select_related("producer", "owner_team").prefetch_related("consumers").with_current_style()
@@ -93,3 +102,8 @@ class FlowCreate(CatalogFormMixin, CreateView):
 
 class FlowEdit(CatalogFormMixin, UpdateView):
     model, form_class, permission_required = Flow, FlowForm, "decisions.change_flow"
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        search.index_flow_decisions([self.object.pk])
+        return response

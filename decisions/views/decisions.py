@@ -3,25 +3,100 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from .. import factors, timeline, workflow
-from ..forms import CommentForm, DecisionForm, MarkdownPreviewForm, ReviewForm, TransitionForm
+from .. import factors, search, timeline, workflow
+from ..forms import (
+    LEVEL_CHOICES,
+    CommentForm,
+    DecisionForm,
+    LogFilterForm,
+    MarkdownPreviewForm,
+    ReviewForm,
+    TransitionForm,
+)
 from ..markdown import render_markdown
 from ..models import Decision
 
 ASSESS_BUTTON = "_assess"
 
 
+SORTS = {
+    "relevance": ("-rank", "-number"),
+    "newest": ("-created_at", "-number"),
+    "oldest": ("created_at", "number"),
+    "number": ("-number",),
+}
+
+
+def log_results(params: QueryDict) -> tuple[LogFilterForm, str, Decision]:
+    """The form, the sort and the decisions a log URL asks for (shared with the feed)."""
+    form = LogFilterForm(params)
+    criteria = form.criteria()
+    text = criteria.get("q", "")
+    decisions = Decision.objects.for_list().for_log(criteria)
+    if text:
+        decisions = search.search(decisions, text)
+    sort = criteria.get("sort") or ("relevance" if text else "newest")
+    if sort == "relevance" and not text:
+        sort = "newest"
+    return form, sort, decisions.order_by(*SORTS[sort])
+
+
+def _without(params: QueryDict, *names: str) -> str:
+    """The query string minus some parameters, the page and anything left empty."""
+    kept = QueryDict(mutable=True)
+    for name, values in params.lists():
+        if name not in (*names, "page"):
+            kept.setlist(name, [v for v in values if v.strip()])
+    return kept.urlencode()
+
+
+def _active_filters(form: LogFilterForm, params: QueryDict) -> list[dict]:
+    active = []
+    for name, value in form.criteria().items():
+        if name not in form.FILTERS:
+            continue
+        field = form.fields[name]
+        if isinstance(value, list):
+            choices = dict(field.choices)
+            shown = ", ".join(str(choices[v]) for v in value)
+        elif name == "against":
+            shown = "yes"
+        elif name in ("visibility", "growth", "coordination", "coupling"):
+            shown = dict(LEVEL_CHOICES)[value]
+        else:
+            shown = str(value)
+        active.append({"label": field.label or name.capitalize(), "value": shown, "remove": _without(params, name)})
+    return active
+
+
 def decision_list(request: HttpRequest) -> HttpResponse:
-    paginator = Paginator(Decision.objects.for_list().order_by("-number"), settings.DECISION_LOG_PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
-    template = "decisions/decision_list.html"
+    form, sort, decisions = log_results(request.GET)
+    page = Paginator(decisions, settings.DECISION_LOG_PAGE_SIZE).get_page(request.GET.get("page"))
+    text = form.cleaned_data.get("q", "")
+    excerpts = search.snippets(text, [d.pk for d in page]) if text else {}
+    for decision in page:
+        decision.excerpt = excerpts.get(decision.pk)
+    context = {
+        "page": page,
+        "form": form,
+        "sort": sort,
+        "searching": bool(text),
+        "active_filters": _active_filters(form, request.GET),
+        "ignored": form.ignored(),
+        "query_string": _without(request.GET),
+        "feed_query": request.GET.urlencode(),
+    }
     if request.htmx and not request.htmx.boosted and not request.htmx.history_restore_request:
-        template += "#decision-results"
-    return render(request, template, {"page": page})
+        response = render(request, "decisions/decision_list.html#decision-results", context)
+        clean = _without(request.GET) + (f"&page={page.number}" if page.number > 1 else "")
+        response["HX-Push-Url"] = reverse("decision_list") + (f"?{clean.lstrip('&')}" if clean else "")
+        return response
+    return render(request, "decisions/decision_list.html", context)
 
 
 def get_decision(number: int) -> Decision:

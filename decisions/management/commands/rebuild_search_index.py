@@ -1,0 +1,19 @@
+from django.core.management.base import BaseCommand
+
+from decisions import search
+from decisions.management.progress import Progress
+from decisions.models import Decision
+
+
+class Command(BaseCommand):
+    help = "Rebuild the full-text search documents of every decision."
+
+    def handle(self, *args, **options) -> None:
+        ids = list(Decision.objects.order_by("pk").values_list("pk", flat=True))
+        progress = Progress(self.stdout, "Indexing decisions", len(ids))
+        for start in range(0, len(ids), search.INDEX_CHUNK):
+            chunk = ids[start : start + search.INDEX_CHUNK]
+            search.index_decisions(chunk)
+            progress.advance(len(chunk))
+        progress.done()
+        self.stdout.write(self.style.SUCCESS(f"Indexed {len(ids)} decisions."))

@@ -1,0 +1,113 @@
+"""Full-text search over decisions, with one contract and a backend per database.
+
+`search(queryset, text)` narrows a decision queryset to those matching a web-search
+style query and annotates `rank` (higher is better). `snippets(text, ids)` gives
+highlighted, escaped excerpts for a page of results. `index_decisions(ids)` rebuilds
+the searchable text of decisions, and is called on every save, comment and import.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from types import ModuleType
+
+from django.db import connection
+from django.db.models import QuerySet
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from ..models import Comment, Decision, SearchDocument
+from . import query as query_module
+
+MARK_START, MARK_END = "\ue000", "\ue001"  # private-use characters, stripped from indexed text
+MARKDOWN_NOISE = re.compile(r"[*`#|>\ue000\ue001]+|:?-{3,}:?")
+INDEX_CHUNK = 2000
+
+
+def _backend() -> ModuleType:
+    if connection.vendor == "postgresql":
+        from . import postgres
+
+        return postgres
+    from . import fts5
+
+    if connection.vendor == "sqlite" and fts5.available():
+        from . import sqlite
+
+        return sqlite
+    from . import fallback
+
+    return fallback
+
+
+def search(queryset: QuerySet[Decision], text: str) -> QuerySet[Decision]:
+    """Decisions of `queryset` that match `text`, annotated with `rank` (higher is better)."""
+    parsed = query_module.parse(text)
+    if parsed.is_empty:
+        return queryset.none()
+    return _backend().search(queryset, text, parsed)
+
+
+def snippets(text: str, ids: Iterable[int]) -> dict[int, SafeString]:
+    """Escaped excerpts with the matching words in <mark>, for the given decisions."""
+    parsed = query_module.parse(text)
+    ids = list(ids)
+    if not parsed.groups or not ids:
+        return {}
+    raw = _backend().snippets(text, parsed, ids, MARK_START, MARK_END)
+    return {pk: highlight(excerpt) for pk, excerpt in raw.items() if excerpt}
+
+
+def highlight(excerpt: str) -> SafeString:
+    """Escape an excerpt, then turn the backend's private markers into <mark> tags."""
+    safe = escape(excerpt).replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
+    return mark_safe(safe)  # noqa: S308 (escaped above; only our own tags added)
+
+
+def _clean(text: str) -> str:
+    return MARKDOWN_NOISE.sub(" ", text or "")
+
+
+def document_text(decision: Decision, comments: Iterable[str]) -> tuple[str, str]:
+    """The title and body a decision is found by."""
+    parts = [
+        decision.context, decision.decision_text, decision.consequences, decision.considered_options,
+        decision.sync_reason, decision.visibility_reason, decision.growth_reason, decision.coordination_reason,
+        decision.coupling_reason, decision.justification, decision.logic_location, decision.deciders,
+        decision.tags.replace(",", ", "),
+    ]  # fmt: skip
+    flow = decision.flow
+    if flow is not None:
+        parts += [flow.name, flow.producer.name, *(service.name for service in flow.consumers.all())]
+    parts += comments
+    title = f"{decision.code} {decision.title}"
+    return _clean(title), _clean("\n".join(p for p in parts if p))
+
+
+def index_decisions(ids: Iterable[int]) -> None:
+    """Rebuild the search documents of these decisions, a chunk at a time."""
+    ids = list(ids)
+    for start in range(0, len(ids), INDEX_CHUNK):
+        _index_chunk(ids[start : start + INDEX_CHUNK])
+
+
+def _index_chunk(ids: list[int]) -> None:
+    decisions = Decision.objects.filter(pk__in=ids).select_related("flow__producer").prefetch_related("flow__consumers")
+    comments: dict[int, list[str]] = {}
+    live = Comment.objects.filter(decision_id__in=ids, retracted_at__isnull=True).order_by("pk")
+    for decision_id, body in live.values_list("decision_id", "body"):
+        comments.setdefault(decision_id, []).append(body)
+    documents = []
+    for decision in decisions:
+        title, body = document_text(decision, comments.get(decision.pk, []))
+        documents.append(SearchDocument(decision=decision, title=title, body=body))
+    SearchDocument.objects.bulk_create(
+        documents, update_conflicts=True, unique_fields=["decision"], update_fields=["title", "body"]
+    )
+    _backend().after_index(ids)
+
+
+def index_flow_decisions(flow_ids: Iterable[int]) -> None:
+    """After a flow or service changed name: reindex the decisions about those flows."""
+    index_decisions(Decision.objects.filter(flow_id__in=list(flow_ids)).values_list("pk", flat=True))

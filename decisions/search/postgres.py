@@ -1,0 +1,55 @@
+"""PostgreSQL: a stored, weighted tsvector with a GIN index, queried with the shared parser's meaning.
+
+websearch_to_tsquery binds OR looser than AND ("a b OR c" is "(a b) OR c"); web search, and
+the SQLite backend, read it as "a (b OR c)". So the tsquery is built from the parsed query,
+each term through plainto/phraseto_tsquery, which take any user text safely.
+"""
+
+from functools import reduce
+from operator import and_, or_
+
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
+from django.db.models import F, QuerySet
+
+from ..models import Decision, SearchDocument
+from .query import Query, Term
+
+CONFIG = "english"
+
+
+def _term(term: Term) -> SearchQuery:
+    return SearchQuery(" ".join(term.words), search_type="phrase" if term.is_phrase else "plain", config=CONFIG)
+
+
+def _tsquery(parsed: Query) -> SearchQuery:
+    parts = [reduce(or_, map(_term, group)) for group in parsed.groups]
+    parts += [~_term(term) for term in parsed.excluded]
+    return reduce(and_, parts)
+
+
+def search(queryset: QuerySet[Decision], text: str, parsed: Query) -> QuerySet[Decision]:
+    query = _tsquery(parsed)
+    return queryset.filter(search_document__vector=query).annotate(rank=SearchRank(F("search_document__vector"), query))
+
+
+def snippets(text: str, parsed: Query, ids: list[int], start: str, stop: str) -> dict[int, str]:
+    rows = SearchDocument.objects.filter(pk__in=ids).annotate(
+        excerpt=SearchHeadline(
+            "body",
+            _tsquery(parsed),
+            config=CONFIG,
+            start_sel=start,
+            stop_sel=stop,
+            max_words=30,
+            min_words=12,
+            max_fragments=2,
+            fragment_delimiter=" … ",
+        )  # fmt: skip
+    )
+    return {pk: excerpt for pk, excerpt in rows.values_list("pk", "excerpt") if start in excerpt}
+
+
+def after_index(ids: list[int]) -> None:
+    SearchDocument.objects.filter(pk__in=ids).update(
+        vector=SearchVector("title", weight="A", config=CONFIG) + SearchVector("body", weight="B", config=CONFIG)
+    )

@@ -1,0 +1,141 @@
+"""One results contract for every search backend; the suite runs it on SQLite and on PostgreSQL."""
+
+import pytest
+from django.db import connection
+
+from decisions import search, workflow
+from decisions.models import Decision
+from decisions.search import query
+from tests.factories import AssessedDecisionFactory, DecisionFactory, FlowFactory, ServiceFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def index(*decisions):
+    search.index_decisions([d.pk for d in decisions])
+
+
+def titles(text, queryset=None, order="-rank"):
+    results = search.search(queryset if queryset is not None else Decision.objects.all(), text)
+    return [d.title for d in results.order_by(order, "-number")]
+
+
+@pytest.fixture
+def library():
+    made = [
+        DecisionFactory(title="Publish OrderPlaced as an event", context="Billing and shipping react to orders."),
+        DecisionFactory(title="Send invoices with a command", context="Billing orchestrates the invoice flow."),
+        DecisionFactory(title="Kafka retention", context="Events are kept for seven days on the event backbone."),
+        DecisionFactory(title="Authorise payments synchronously", context="The customer waits for the gateway."),
+    ]
+    index(*made)
+    return made
+
+
+def test_words_must_all_match(library):
+    assert titles("billing orders") == ["Publish OrderPlaced as an event"]
+
+
+def test_a_title_match_ranks_above_a_body_match(library):
+    assert titles("event")[0] == "Publish OrderPlaced as an event"
+    assert set(titles("event")) == {"Publish OrderPlaced as an event", "Kafka retention"}
+
+
+def test_words_are_stemmed(library):
+    assert "Publish OrderPlaced as an event" in titles("events")
+    assert titles("orchestrating") == ["Send invoices with a command"]
+
+
+def test_quoted_phrases_match_in_order(library):
+    assert titles('"event backbone"') == ["Kafka retention"]
+    assert titles('"backbone event"') == []
+
+
+def test_minus_excludes_words_and_phrases(library):
+    assert titles("billing -invoice") == ["Publish OrderPlaced as an event"]
+    assert titles('event -"seven days"') == ["Publish OrderPlaced as an event"]
+
+
+def test_or_widens_a_term(library):
+    assert set(titles("kafka OR gateway")) == {"Kafka retention", "Authorise payments synchronously"}
+    assert titles("billing command OR kafka") == ["Send invoices with a command"]
+
+
+def test_only_exclusions_match_everything_else(library):
+    assert set(titles("-billing")) == {"Kafka retention", "Authorise payments synchronously"}
+
+
+def test_search_combines_with_other_filters(library):
+    library[2].style = "event"
+    library[2].save()
+    assert titles("event", Decision.objects.filter(style="event")) == ["Kafka retention"]
+
+
+@pytest.mark.parametrize("text", ["", "   ", '""', "OR", "-", "!!!", "' OR 1=1 --", 'a" NEAR(b', "*", "^x", "NOT"])
+def test_odd_queries_never_fail(library, text):
+    list(search.search(Decision.objects.all(), text))
+    search.snippets(text, [d.pk for d in library])
+
+
+def test_reasons_justifications_tags_and_comments_are_found(architect):
+    decision = AssessedDecisionFactory(
+        title="Plain title", visibility_reason="Support needs tracing", justification="Decoupling wins",
+        tags="payments,kafka",
+    )  # fmt: skip
+    index(decision)
+    for text in ("tracing", "decoupling", "payments"):
+        assert titles(text) == ["Plain title"], text
+    workflow.comment_post(decision=decision, by=architect, body="What about idempotency keys?")
+    assert titles("idempotency") == ["Plain title"]
+
+
+def test_flow_and_service_names_are_found_and_kept_current():
+    flow = FlowFactory(name="Order placed", producer=ServiceFactory(name="checkout-api"))
+    decision = DecisionFactory(flow=flow, title="About the order flow")
+    index(decision)
+    assert titles("checkout") == ["About the order flow"]
+    flow.name = "Basket submitted"
+    flow.save()
+    search.index_flow_decisions([flow.pk])
+    assert titles("basket") == ["About the order flow"]
+
+
+def test_a_retracted_comment_is_no_longer_found(architect):
+    decision = DecisionFactory(title="Retraction")
+    comment = workflow.comment_post(decision=decision, by=architect, body="zebra crossing")
+    assert titles("zebra") == ["Retraction"]
+    workflow.comment_retract(comment=comment, by=architect)
+    assert titles("zebra") == []
+
+
+def test_snippets_highlight_the_matching_words(library):
+    excerpts = search.snippets("billing", [library[0].pk])
+    assert "<mark>Billing</mark>" in excerpts[library[0].pk]
+
+
+def test_snippets_never_carry_markup_from_the_text():
+    decision = DecisionFactory(title="Hostile", context='<script>alert("x")</script> billing <img src=x onerror=y>')
+    index(decision)
+    excerpt = search.snippets("billing", [decision.pk])[decision.pk]
+    assert "<script" not in excerpt and "<img" not in excerpt
+    assert "&lt;img" in excerpt and "<mark>billing</mark>" in excerpt
+
+
+def test_the_private_markers_cannot_be_smuggled_in():
+    decision = DecisionFactory(title="Markers", context=f"{search.MARK_START}billing{search.MARK_END} <b>")
+    index(decision)
+    excerpt = search.snippets("billing", [decision.pk])[decision.pk]
+    assert excerpt.count("<mark>") == 1 and "<b>" not in excerpt
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="English stop words are a PostgreSQL feature")
+def test_postgresql_ignores_stop_words(library):
+    assert titles("the") == []
+
+
+def test_the_parser_reads_web_search_syntax():
+    parsed = query.parse('billing "event backbone" -kafka -"seven days" a OR b')
+    assert [[t.words for t in g] for g in parsed.groups] == [[("billing",)], [("event", "backbone")], [("a",), ("b",)]]
+    assert [t.words for t in parsed.excluded] == [("kafka",), ("seven", "days")]
+    assert query.to_fts5(parsed) == ('("billing") AND ("event backbone") AND ("a" OR "b") NOT "kafka" NOT "seven days"')
+    assert query.parse('say "hi').groups == [[query.Term(("say",))], [query.Term(("hi",))]]

@@ -1,0 +1,161 @@
+"""The log: search, filters, sorting and pages, all in the URL."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from decisions import search
+from tests.factories import AssessedDecisionFactory, DecisionFactory, FlowFactory, ServiceFactory, TeamFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def rows(client, **params):
+    page = client.get(reverse("decision_list"), params).content.decode()
+    return page
+
+
+@pytest.fixture
+def log():
+    team = TeamFactory(name="Payments")
+    billing = ServiceFactory(name="billing", team=team)
+    flow = FlowFactory(name="Refund issued", producer=billing, owner_team=team)
+    made = {
+        "event": AssessedDecisionFactory(
+            title="Publish RefundIssued",
+            flow=flow,
+            style="event",
+            justification="x",
+            tags="payments,kafka",
+            context="Billing reacts.",
+        ),  # fmt: skip
+        "command": AssessedDecisionFactory(
+            title="Command the ledger", style="command", tags="ledger", context="Billing orchestrates."
+        ),  # fmt: skip
+        "draft": DecisionFactory(title="Draft about kafka", status="draft", tags="kafka"),
+    }
+    search.index_decisions([d.pk for d in made.values()])
+    return made
+
+
+def test_search_shows_ranked_results_with_highlighted_excerpts(manager_client, log):
+    page = rows(manager_client, q="billing")
+    assert "2 decisions matches" not in page and "2 decisions match" in page
+    assert "<mark>Billing</mark>" in page
+    assert "sorted by relevance" in page
+    assert "<title>“billing” in the decision log · Decision Log</title>" in page
+
+
+@pytest.mark.parametrize(
+    ("params", "shown", "hidden"),
+    [
+        ({"style": "event"}, ["Publish RefundIssued"], ["Command the ledger", "Draft about kafka"]),
+        ({"status": ["draft", "accepted"]}, ["Draft about kafka", "Command the ledger"], []),
+        ({"tag": "kafka"}, ["Publish RefundIssued", "Draft about kafka"], ["Command the ledger"]),
+        ({"tag": "ledger"}, ["Command the ledger"], ["Publish RefundIssued"]),
+        ({"against": "on"}, ["Publish RefundIssued"], ["Command the ledger"]),
+        ({"visibility": "3", "growth": "1"}, ["Publish RefundIssued", "Command the ledger"], ["Draft about kafka"]),
+        ({"q": "billing", "style": "command"}, ["Command the ledger"], ["Publish RefundIssued"]),
+        ({"q": "kafka -draft"}, ["Publish RefundIssued"], ["Draft about kafka"]),
+    ],
+)
+def test_filters_combine_with_the_query(manager_client, log, params, shown, hidden):
+    page = rows(manager_client, **params)
+    for title in shown:
+        assert title in page, title
+    for title in hidden:
+        assert title not in page, title
+
+
+def test_team_service_and_flow_filters(manager_client, log):
+    flow = log["event"].flow
+    for params in ({"team": flow.owner_team.pk}, {"service": flow.producer.pk}, {"flow": flow.pk},
+                   {"service": flow.consumers.get().pk}):  # fmt: skip
+        page = rows(manager_client, **params)
+        assert "Publish RefundIssued" in page and "Command the ledger" not in page, params
+
+
+def test_date_range(manager_client, log):
+    today = datetime.date.today()
+    assert "Command the ledger" in rows(manager_client, filed_from=today.isoformat())
+    assert "No decision matches" in rows(manager_client, filed_to=(today - datetime.timedelta(days=1)).isoformat())
+
+
+def test_sort_orders(manager_client, log):
+    page = rows(manager_client, sort="oldest")
+    assert page.index("Publish RefundIssued") < page.index("Draft about kafka")
+    page = rows(manager_client, sort="number")
+    assert page.index("Draft about kafka") < page.index("Publish RefundIssued")
+
+
+def test_an_empty_result_says_which_filter_to_remove(manager_client, log):
+    page = rows(manager_client, q="billing", style="sync")
+    assert "No decision matches" in page
+    assert 'href="?q=billing">remove the filter style</a>' in page
+
+
+def test_unknown_values_are_ignored_and_said(manager_client, log):
+    response = manager_client.get(
+        reverse("decision_list"),
+        {
+            "style": "telepathy",
+            "team": "999",
+            "visibility": "9",
+            "filed_from": "soon",
+            "page": "999999999",
+            "sort": "random",
+            "service": "abc",
+        },  # fmt: skip
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Ignored what could not be read" in page and "telepathy is not one of the available choices" in page
+    assert "Publish RefundIssued" in page
+
+
+def test_a_page_past_the_end_shows_the_last_page(manager_client, log, settings):
+    settings.DECISION_LOG_PAGE_SIZE = 2
+    page = rows(manager_client, page="999999999")
+    assert "Page 2 of 2" in page
+
+
+def test_htmx_gets_only_the_results_and_pages_keep_the_query(manager_client, log, settings):
+    settings.DECISION_LOG_PAGE_SIZE = 1
+    response = manager_client.get(reverse("decision_list"), {"q": "kafka"}, headers={"HX-Request": "true"})
+    body = response.content.decode()
+    assert body.strip().startswith('<section id="decision-results"')
+    assert 'href="?q=kafka&amp;page=2"' in body
+
+
+def test_the_log_keeps_a_fixed_number_of_queries(manager_client, django_assert_max_num_queries):
+    flow = FlowFactory()
+    made = AssessedDecisionFactory.create_batch(40, flow=flow, context="billing event")
+    search.index_decisions([d.pk for d in made])
+    params = {
+        "q": "billing",
+        "style": "command",
+        "team": flow.owner_team.pk,
+        "flow": flow.pk,
+        "service": flow.producer.pk,
+    }
+    with django_assert_max_num_queries(13):
+        response = manager_client.get(reverse("decision_list"), params)
+    assert response.content.decode().count('class="decision-row"') == 25
+
+
+def test_feeds_of_accepted_decisions_and_of_a_search(manager_client, log):
+    accepted = manager_client.get(reverse("feed_accepted"))
+    assert accepted["Content-Type"].startswith("application/atom+xml")
+    assert "Publish RefundIssued" in accepted.content.decode()
+    assert "Draft about kafka" not in accepted.content.decode()
+    found = manager_client.get(reverse("feed_search"), {"q": "kafka", "status": "draft"}).content.decode()
+    assert "Draft about kafka" in found and "Publish RefundIssued" not in found
+    assert "<title>Decision Log: “kafka”</title>" in found
+
+
+def test_feeds_escape_hostile_text(manager_client):
+    decision = AssessedDecisionFactory(title="<script>alert(1)</script>", decision_text="<img src=x onerror=y>")
+    feed = manager_client.get(reverse("feed_accepted")).content.decode()
+    assert "<script>" not in feed and "<img" not in feed
+    assert decision.code in feed
