@@ -614,3 +614,5 @@ def _backdate(decision: Decision, decided: datetime.date | None) -> None:
         for index, row in enumerate(model.objects.filter(decision=decision).order_by(field, "pk")):
             model.objects.filter(pk=row.pk).update(**{field: filed + step / 2 + index * step})
     Notification.objects.filter(decision=decision).update(created_at=filed)
+    if decision.flow_id:
+        workflow.flow_refresh_current(decision.flow_id)

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import IntegrityError, models, transaction
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import F
 from django.db.models.functions import Abs
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
@@ -42,26 +42,18 @@ class Service(models.Model):
         return reverse("service_detail", args=[self.pk])
 
 
-class FlowQuerySet(models.QuerySet):
-    def with_current_style(self) -> FlowQuerySet:
-        """Annotate each flow with the style and number of its latest accepted decision."""
-        latest = Decision.objects.filter(flow=OuterRef("pk"), status=Decision.Status.ACCEPTED).order_by(
-            F("decided_on").desc(nulls_last=True), "-number"
-        )
-        return self.annotate(
-            current_style=Subquery(latest.values("style")[:1]),
-            current_decision_number=Subquery(latest.values("number")[:1]),
-        )
-
-
 class Flow(models.Model):
     name = models.CharField(max_length=200, unique=True)
     description = models.TextField(blank=True, help_text="Markdown. What travels between the services, and why.")
     producer = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="produced_flows")
     consumers = models.ManyToManyField(Service, related_name="consumed_flows")
     owner_team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="flows")
-
-    objects = FlowQuerySet.as_manager()
+    # The latest accepted decision about this flow and its style, kept by
+    # workflow.flow_refresh_current so catalog, map and overview need no subqueries.
+    current_decision = models.ForeignKey(
+        "Decision", on_delete=models.SET_NULL, null=True, blank=True, editable=False, related_name="+"
+    )
+    current_style = models.CharField(max_length=10, blank=True, editable=False, db_index=True)
 
     class Meta:
         ordering = ["name"]
@@ -272,6 +264,8 @@ class Decision(models.Model):
     recommendation_strength = models.CharField(max_length=10, blank=True, editable=False)
     against_recommendation = models.BooleanField(default=False, editable=False)
     justification = models.TextField(blank=True, help_text="What matters more here, visibility or decoupling, and why.")
+    # How many consumers the flow had when this was accepted, to spot flows that grew since.
+    consumers_when_decided = models.PositiveIntegerField(null=True, blank=True, editable=False)
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
     objects = DecisionQuerySet.as_manager()

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, User
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from . import notifications, search
-from .models import Comment, Decision, Review, ReviewRequest, Transition
+from .models import Comment, Decision, Flow, Review, ReviewRequest, Transition
 
 Status = Decision.Status
 
@@ -184,8 +184,21 @@ def decision_save(*, decision: Decision, by: AbstractBaseUser | None, note: str 
                 decision=older, from_status=Status.ACCEPTED, to_status=Status.SUPERSEDED, by=by,
                 note=f"Superseded by {decision.code}",
             )  # fmt: skip
+        if decision.flow_id:
+            flow_refresh_current(decision.flow_id)
         search.index_decisions([decision.pk])
     return decision
+
+
+def flow_refresh_current(flow_id: int) -> None:
+    """Point a flow at its latest accepted decision (or none), and take its style."""
+    latest = (
+        Decision.objects.filter(flow_id=flow_id, status=Status.ACCEPTED)
+        .order_by(F("decided_on").desc(nulls_last=True), "-number")
+        .only("pk", "style")
+        .first()
+    )
+    Flow.objects.filter(pk=flow_id).update(current_decision=latest, current_style=latest.style if latest else "")
 
 
 def decision_edit(*, decision: Decision, by: AbstractBaseUser, changed: Iterable[str]) -> Decision:
@@ -258,6 +271,8 @@ def decision_transition(*, decision: Decision, to: str, by: AbstractBaseUser, no
         decision.status = to
         if to in DECIDED_STATUSES:
             decision.decided_on = timezone.localdate()
+        if to == Status.ACCEPTED and decision.flow_id:
+            decision.consumers_when_decided = decision.flow.consumers.count()
         decision_save(decision=decision, by=by, note=f"{TRANSITION_NOTE}: {old} → {to}")
         transition = Transition.objects.create(decision=decision, from_status=old, to_status=to, by=by, note=note)
         if decision.author_id and to != Status.PROPOSED:

@@ -135,5 +135,5 @@ class TestHistoryAndSupersession:
             by=architect,
         )
         AssessedDecisionFactory(flow=flow, style="sync", status="proposed")
-        annotated = type(flow).objects.with_current_style().get(pk=flow.pk)
-        assert annotated.current_style == "event"
+        flow.refresh_from_db()
+        assert flow.current_style == "event" and flow.current_decision.style == "event"

@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,186 +15,477 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Counter',
+            name="Counter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=50, unique=True)),
-                ('value', models.PositiveIntegerField(default=0)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=50, unique=True)),
+                ("value", models.PositiveIntegerField(default=0)),
             ],
         ),
         migrations.CreateModel(
-            name='Flow',
+            name="Flow",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, unique=True)),
-                ('description', models.TextField(blank=True, help_text='Markdown. What travels between the services, and why.')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=200, unique=True)),
+                (
+                    "description",
+                    models.TextField(blank=True, help_text="Markdown. What travels between the services, and why."),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Service',
+            name="Service",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True)),
-                ('description', models.TextField(blank=True, help_text='Markdown. What the service does.')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=100, unique=True)),
+                ("description", models.TextField(blank=True, help_text="Markdown. What the service does.")),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Team',
+            name="Team",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True)),
-                ('description', models.TextField(blank=True, help_text='Markdown. What the team owns and how to reach it.')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=100, unique=True)),
+                (
+                    "description",
+                    models.TextField(blank=True, help_text="Markdown. What the team owns and how to reach it."),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Decision',
+            name="Decision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField(editable=False, unique=True)),
-                ('title', models.CharField(max_length=200)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('proposed', 'Proposed'), ('accepted', 'Accepted'), ('rejected', 'Rejected'), ('deprecated', 'Deprecated'), ('superseded', 'Superseded')], default='draft', max_length=20)),
-                ('style', models.CharField(blank=True, choices=[('', 'None (general ADR)'), ('sync', 'Sync'), ('command', 'Command'), ('event', 'Event')], max_length=10, verbose_name='chosen style')),
-                ('logic_location', models.TextField(blank=True, help_text="Which service holds the flow's logic after this decision.", verbose_name='where the logic lives')),
-                ('context', models.TextField(blank=True, help_text='Markdown. The forces at play and why a decision is needed.')),
-                ('decision_text', models.TextField(blank=True, help_text='Markdown. What we decided to do.', verbose_name='decision')),
-                ('consequences', models.TextField(blank=True, help_text='Markdown. What becomes easier or harder.')),
-                ('considered_options', models.TextField(blank=True, help_text='Markdown. The options weighed, with pros and cons.')),
-                ('deciders', models.CharField(blank=True, help_text='Names of the people who decide, comma separated.', max_length=500)),
-                ('tags', models.CharField(blank=True, help_text='Comma separated, for example: payments, kafka.', max_length=500)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('decided_on', models.DateField(blank=True, null=True)),
-                ('revisit_on', models.DateField(blank=True, help_text='When to look at this decision again.', null=True)),
-                ('caller_needs_result', models.BooleanField(blank=True, null=True, verbose_name='Must the caller know the result immediately?')),
-                ('sync_reason', models.TextField(blank=True, verbose_name='why the caller cannot wait')),
-                ('visibility', models.PositiveSmallIntegerField(blank=True, choices=[(1, 'Low'), (2, 'Medium'), (3, 'High')], null=True, verbose_name='Flow visibility')),
-                ('visibility_reason', models.TextField(blank=True, verbose_name='reason for flow visibility')),
-                ('growth', models.PositiveSmallIntegerField(blank=True, choices=[(1, 'Low'), (2, 'Medium'), (3, 'High')], null=True, verbose_name='Expected growth')),
-                ('growth_reason', models.TextField(blank=True, verbose_name='reason for expected growth')),
-                ('coordination', models.PositiveSmallIntegerField(blank=True, choices=[(1, 'Low'), (2, 'Medium'), (3, 'High')], null=True, verbose_name='Coordination cost')),
-                ('coordination_reason', models.TextField(blank=True, verbose_name='reason for coordination cost')),
-                ('coupling', models.PositiveSmallIntegerField(blank=True, choices=[(1, 'Low'), (2, 'Medium'), (3, 'High')], null=True, verbose_name='Cost of coupling')),
-                ('coupling_reason', models.TextField(blank=True, verbose_name='reason for cost of coupling')),
-                ('recommendation', models.CharField(blank=True, editable=False, max_length=10)),
-                ('recommendation_strength', models.CharField(blank=True, editable=False, max_length=10)),
-                ('against_recommendation', models.BooleanField(default=False, editable=False)),
-                ('justification', models.TextField(blank=True, help_text='What matters more here, visibility or decoupling, and why.')),
-                ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='authored_decisions', to=settings.AUTH_USER_MODEL)),
-                ('supersedes', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='superseded_by', to='decisions.decision')),
-                ('flow', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='decisions', to='decisions.flow')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("number", models.PositiveIntegerField(editable=False, unique=True)),
+                ("title", models.CharField(max_length=200)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("proposed", "Proposed"),
+                            ("accepted", "Accepted"),
+                            ("rejected", "Rejected"),
+                            ("deprecated", "Deprecated"),
+                            ("superseded", "Superseded"),
+                        ],
+                        default="draft",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "style",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "None (general ADR)"),
+                            ("sync", "Sync"),
+                            ("command", "Command"),
+                            ("event", "Event"),
+                        ],
+                        max_length=10,
+                        verbose_name="chosen style",
+                    ),
+                ),
+                (
+                    "logic_location",
+                    models.TextField(
+                        blank=True,
+                        help_text="Which service holds the flow's logic after this decision.",
+                        verbose_name="where the logic lives",
+                    ),
+                ),
+                (
+                    "context",
+                    models.TextField(
+                        blank=True, help_text="Markdown. The forces at play and why a decision is needed."
+                    ),
+                ),
+                (
+                    "decision_text",
+                    models.TextField(blank=True, help_text="Markdown. What we decided to do.", verbose_name="decision"),
+                ),
+                ("consequences", models.TextField(blank=True, help_text="Markdown. What becomes easier or harder.")),
+                (
+                    "considered_options",
+                    models.TextField(blank=True, help_text="Markdown. The options weighed, with pros and cons."),
+                ),
+                (
+                    "deciders",
+                    models.CharField(
+                        blank=True, help_text="Names of the people who decide, comma separated.", max_length=500
+                    ),
+                ),
+                (
+                    "tags",
+                    models.CharField(
+                        blank=True, help_text="Comma separated, for example: payments, kafka.", max_length=500
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("decided_on", models.DateField(blank=True, null=True)),
+                (
+                    "revisit_on",
+                    models.DateField(blank=True, help_text="When to look at this decision again.", null=True),
+                ),
+                (
+                    "caller_needs_result",
+                    models.BooleanField(
+                        blank=True, null=True, verbose_name="Must the caller know the result immediately?"
+                    ),
+                ),
+                ("sync_reason", models.TextField(blank=True, verbose_name="why the caller cannot wait")),
+                (
+                    "visibility",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        choices=[(1, "Low"), (2, "Medium"), (3, "High")],
+                        null=True,
+                        verbose_name="Flow visibility",
+                    ),
+                ),
+                ("visibility_reason", models.TextField(blank=True, verbose_name="reason for flow visibility")),
+                (
+                    "growth",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        choices=[(1, "Low"), (2, "Medium"), (3, "High")],
+                        null=True,
+                        verbose_name="Expected growth",
+                    ),
+                ),
+                ("growth_reason", models.TextField(blank=True, verbose_name="reason for expected growth")),
+                (
+                    "coordination",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        choices=[(1, "Low"), (2, "Medium"), (3, "High")],
+                        null=True,
+                        verbose_name="Coordination cost",
+                    ),
+                ),
+                ("coordination_reason", models.TextField(blank=True, verbose_name="reason for coordination cost")),
+                (
+                    "coupling",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        choices=[(1, "Low"), (2, "Medium"), (3, "High")],
+                        null=True,
+                        verbose_name="Cost of coupling",
+                    ),
+                ),
+                ("coupling_reason", models.TextField(blank=True, verbose_name="reason for cost of coupling")),
+                ("recommendation", models.CharField(blank=True, editable=False, max_length=10)),
+                ("recommendation_strength", models.CharField(blank=True, editable=False, max_length=10)),
+                ("against_recommendation", models.BooleanField(default=False, editable=False)),
+                (
+                    "justification",
+                    models.TextField(
+                        blank=True, help_text="What matters more here, visibility or decoupling, and why."
+                    ),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="authored_decisions",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "supersedes",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="superseded_by",
+                        to="decisions.decision",
+                    ),
+                ),
+                (
+                    "flow",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="decisions",
+                        to="decisions.flow",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-number'],
+                "ordering": ["-number"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalDecision',
+            name="HistoricalDecision",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('number', models.PositiveIntegerField(db_index=True, editable=False)),
-                ('title', models.CharField(max_length=200)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('proposed', 'Proposed'), ('accepted', 'Accepted'), ('rejected', 'Rejected'), ('deprecated', 'Deprecated'), ('superseded', 'Superseded')], default='draft', max_length=20)),
-                ('style', models.CharField(blank=True, choices=[('', 'None (general ADR)'), ('sync', 'Sync'), ('command', 'Command'), ('event', 'Event')], max_length=10, verbose_name='chosen style')),
-                ('logic_location', models.TextField(blank=True, help_text="Which service holds the flow's logic after this decision.", verbose_name='where the logic lives')),
-                ('context', models.TextField(blank=True, help_text='Markdown. The forces at play and why a decision is needed.')),
-                ('decision_text', models.TextField(blank=True, help_text='Markdown. What we decided to do.', verbose_name='decision')),
-                ('consequences', models.TextField(blank=True, help_text='Markdown. What becomes easier or harder.')),
-                ('considered_options', models.TextField(blank=True, help_text='Markdown. The options weighed, with pros and cons.')),
-                ('deciders', models.CharField(blank=True, help_text='Names of the people who decide, comma separated.', max_length=500)),
-                ('tags', models.CharField(blank=True, help_text='Comma separated, for example: payments, kafka.', max_length=500)),
-                ('created_at', models.DateTimeField(blank=True, editable=False)),
-                ('decided_on', models.DateField(blank=True, null=True)),
-                ('revisit_on', models.DateField(blank=True, help_text='When to look at this decision again.', null=True)),
-                ('caller_needs_result', models.BooleanField(blank=True, null=True, verbose_name='Must the caller know the result immediately?')),
-                ('sync_reason', models.TextField(blank=True, verbose_name='why the caller cannot wait')),
-                ('visibility', models.PositiveSmallIntegerField(blank=True, choices=[(1, 'Low'), (2, 'Medium'), (3, 'High')], null=True, verbose_name='Flow visibility')),
-                ('visibility_reason', models.TextField(blank=True, verbose_name='reason for flow visibility')),
-                ('growth', models.PositiveSmallIntegerField(blank=True, choices=[(1, 'Low'), (2, 'Medium'), (3, 'High')], null=True, verbose_name='Expected growth')),
-                ('growth_reason', models.TextField(blank=True, verbose_name='reason for expected growth')),
-                ('coordination', models.PositiveSmallIntegerField(blank=True, choices=[(1, 'Low'), (2, 'Medium'), (3, 'High')], null=True, verbose_name='Coordination cost')),
-                ('coordination_reason', models.TextField(blank=True, verbose_name='reason for coordination cost')),
-                ('coupling', models.PositiveSmallIntegerField(blank=True, choices=[(1, 'Low'), (2, 'Medium'), (3, 'High')], null=True, verbose_name='Cost of coupling')),
-                ('coupling_reason', models.TextField(blank=True, verbose_name='reason for cost of coupling')),
-                ('recommendation', models.CharField(blank=True, editable=False, max_length=10)),
-                ('recommendation_strength', models.CharField(blank=True, editable=False, max_length=10)),
-                ('against_recommendation', models.BooleanField(default=False, editable=False)),
-                ('justification', models.TextField(blank=True, help_text='What matters more here, visibility or decoupling, and why.')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('author', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('flow', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='decisions.flow')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('supersedes', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='decisions.decision')),
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                ("number", models.PositiveIntegerField(db_index=True, editable=False)),
+                ("title", models.CharField(max_length=200)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("proposed", "Proposed"),
+                            ("accepted", "Accepted"),
+                            ("rejected", "Rejected"),
+                            ("deprecated", "Deprecated"),
+                            ("superseded", "Superseded"),
+                        ],
+                        default="draft",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "style",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "None (general ADR)"),
+                            ("sync", "Sync"),
+                            ("command", "Command"),
+                            ("event", "Event"),
+                        ],
+                        max_length=10,
+                        verbose_name="chosen style",
+                    ),
+                ),
+                (
+                    "logic_location",
+                    models.TextField(
+                        blank=True,
+                        help_text="Which service holds the flow's logic after this decision.",
+                        verbose_name="where the logic lives",
+                    ),
+                ),
+                (
+                    "context",
+                    models.TextField(
+                        blank=True, help_text="Markdown. The forces at play and why a decision is needed."
+                    ),
+                ),
+                (
+                    "decision_text",
+                    models.TextField(blank=True, help_text="Markdown. What we decided to do.", verbose_name="decision"),
+                ),
+                ("consequences", models.TextField(blank=True, help_text="Markdown. What becomes easier or harder.")),
+                (
+                    "considered_options",
+                    models.TextField(blank=True, help_text="Markdown. The options weighed, with pros and cons."),
+                ),
+                (
+                    "deciders",
+                    models.CharField(
+                        blank=True, help_text="Names of the people who decide, comma separated.", max_length=500
+                    ),
+                ),
+                (
+                    "tags",
+                    models.CharField(
+                        blank=True, help_text="Comma separated, for example: payments, kafka.", max_length=500
+                    ),
+                ),
+                ("created_at", models.DateTimeField(blank=True, editable=False)),
+                ("decided_on", models.DateField(blank=True, null=True)),
+                (
+                    "revisit_on",
+                    models.DateField(blank=True, help_text="When to look at this decision again.", null=True),
+                ),
+                (
+                    "caller_needs_result",
+                    models.BooleanField(
+                        blank=True, null=True, verbose_name="Must the caller know the result immediately?"
+                    ),
+                ),
+                ("sync_reason", models.TextField(blank=True, verbose_name="why the caller cannot wait")),
+                (
+                    "visibility",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        choices=[(1, "Low"), (2, "Medium"), (3, "High")],
+                        null=True,
+                        verbose_name="Flow visibility",
+                    ),
+                ),
+                ("visibility_reason", models.TextField(blank=True, verbose_name="reason for flow visibility")),
+                (
+                    "growth",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        choices=[(1, "Low"), (2, "Medium"), (3, "High")],
+                        null=True,
+                        verbose_name="Expected growth",
+                    ),
+                ),
+                ("growth_reason", models.TextField(blank=True, verbose_name="reason for expected growth")),
+                (
+                    "coordination",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        choices=[(1, "Low"), (2, "Medium"), (3, "High")],
+                        null=True,
+                        verbose_name="Coordination cost",
+                    ),
+                ),
+                ("coordination_reason", models.TextField(blank=True, verbose_name="reason for coordination cost")),
+                (
+                    "coupling",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        choices=[(1, "Low"), (2, "Medium"), (3, "High")],
+                        null=True,
+                        verbose_name="Cost of coupling",
+                    ),
+                ),
+                ("coupling_reason", models.TextField(blank=True, verbose_name="reason for cost of coupling")),
+                ("recommendation", models.CharField(blank=True, editable=False, max_length=10)),
+                ("recommendation_strength", models.CharField(blank=True, editable=False, max_length=10)),
+                ("against_recommendation", models.BooleanField(default=False, editable=False)),
+                (
+                    "justification",
+                    models.TextField(
+                        blank=True, help_text="What matters more here, visibility or decoupling, and why."
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "flow",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="decisions.flow",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "supersedes",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="decisions.decision",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical decision',
-                'verbose_name_plural': 'historical decisions',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical decision",
+                "verbose_name_plural": "historical decisions",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.AddField(
-            model_name='flow',
-            name='consumers',
-            field=models.ManyToManyField(related_name='consumed_flows', to='decisions.service'),
+            model_name="flow",
+            name="consumers",
+            field=models.ManyToManyField(related_name="consumed_flows", to="decisions.service"),
         ),
         migrations.AddField(
-            model_name='flow',
-            name='producer',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='produced_flows', to='decisions.service'),
+            model_name="flow",
+            name="producer",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="produced_flows", to="decisions.service"
+            ),
         ),
         migrations.AddField(
-            model_name='service',
-            name='team',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='services', to='decisions.team'),
+            model_name="service",
+            name="team",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="services", to="decisions.team"
+            ),
         ),
         migrations.AddField(
-            model_name='flow',
-            name='owner_team',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='flows', to='decisions.team'),
+            model_name="flow",
+            name="owner_team",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="flows", to="decisions.team"
+            ),
         ),
         migrations.AddIndex(
-            model_name='decision',
-            index=models.Index(fields=['status', '-number'], name='decision_status_number'),
+            model_name="decision",
+            index=models.Index(fields=["status", "-number"], name="decision_status_number"),
         ),
         migrations.AddIndex(
-            model_name='decision',
-            index=models.Index(fields=['style', '-number'], name='decision_style_number'),
+            model_name="decision",
+            index=models.Index(fields=["style", "-number"], name="decision_style_number"),
         ),
         migrations.AddIndex(
-            model_name='decision',
-            index=models.Index(fields=['-created_at'], name='decision_created'),
+            model_name="decision",
+            index=models.Index(fields=["-created_at"], name="decision_created"),
         ),
         migrations.AddIndex(
-            model_name='decision',
-            index=models.Index(fields=['flow', 'decided_on'], name='decision_flow_decided'),
+            model_name="decision",
+            index=models.Index(fields=["flow", "decided_on"], name="decision_flow_decided"),
         ),
         migrations.AddIndex(
-            model_name='decision',
-            index=models.Index(condition=models.Q(('revisit_on__isnull', False)), fields=['revisit_on'], name='decision_revisit'),
+            model_name="decision",
+            index=models.Index(
+                condition=models.Q(("revisit_on__isnull", False)), fields=["revisit_on"], name="decision_revisit"
+            ),
         ),
         migrations.AddIndex(
-            model_name='decision',
-            index=models.Index(condition=models.Q(('against_recommendation', True)), fields=['-number'], name='decision_against'),
+            model_name="decision",
+            index=models.Index(
+                condition=models.Q(("against_recommendation", True)), fields=["-number"], name="decision_against"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='decision',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'proposed', 'accepted', 'rejected', 'deprecated', 'superseded'])), name='decision_status_valid'),
+            model_name="decision",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("status__in", ["draft", "proposed", "accepted", "rejected", "deprecated", "superseded"])
+                ),
+                name="decision_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='decision',
-            constraint=models.CheckConstraint(condition=models.Q(('style__in', ['', 'sync', 'command', 'event'])), name='decision_style_valid'),
+            model_name="decision",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("style__in", ["", "sync", "command", "event"])), name="decision_style_valid"
+            ),
         ),
     ]

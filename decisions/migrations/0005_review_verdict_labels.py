@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('decisions', '0004_review_roles'),
+        ("decisions", "0004_review_roles"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='review',
-            name='verdict',
-            field=models.CharField(choices=[('approved', 'Approved'), ('changes_requested', 'Changes requested')], max_length=20),
+            model_name="review",
+            name="verdict",
+            field=models.CharField(
+                choices=[("approved", "Approved"), ("changes_requested", "Changes requested")], max_length=20
+            ),
         ),
     ]

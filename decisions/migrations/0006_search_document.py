@@ -6,19 +6,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('decisions', '0005_review_verdict_labels'),
+        ("decisions", "0005_review_verdict_labels"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SearchDocument',
+            name="SearchDocument",
             fields=[
-                ('decision', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, primary_key=True, related_name='search_document', serialize=False, to='decisions.decision')),
-                ('title', models.TextField()),
-                ('body', models.TextField()),
-                ('vector', django.contrib.postgres.search.SearchVectorField(editable=False, null=True)),
+                (
+                    "decision",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        primary_key=True,
+                        related_name="search_document",
+                        serialize=False,
+                        to="decisions.decision",
+                    ),
+                ),
+                ("title", models.TextField()),
+                ("body", models.TextField()),
+                ("vector", django.contrib.postgres.search.SearchVectorField(editable=False, null=True)),
             ],
         ),
     ]

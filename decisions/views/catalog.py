@@ -38,7 +38,7 @@ class TeamList(ListView):
 
 class TeamDetail(DetailView):
     queryset = Team.objects.prefetch_related(
-        "services", Prefetch("flows", queryset=Flow.objects.select_related("producer").with_current_style())
+        "services", Prefetch("flows", queryset=Flow.objects.select_related("producer", "current_decision"))
     )
 
 
@@ -57,8 +57,8 @@ class ServiceList(ListView):
 
 class ServiceDetail(DetailView):
     queryset = Service.objects.select_related("team").prefetch_related(
-        Prefetch("produced_flows", queryset=Flow.objects.with_current_style()),
-        Prefetch("consumed_flows", queryset=Flow.objects.select_related("producer").with_current_style()),
+        Prefetch("produced_flows", queryset=Flow.objects.select_related("current_decision")),
+        Prefetch("consumed_flows", queryset=Flow.objects.select_related("producer", "current_decision")),
     )
 
 
@@ -79,20 +79,16 @@ class ServiceEdit(CatalogFormMixin, UpdateView):
 
 
 class FlowList(ListView):
-    queryset = Flow.objects.select_related("producer", "owner_team").prefetch_related("consumers").with_current_style()
+    queryset = Flow.objects.select_related("producer", "owner_team", "current_decision").prefetch_related("consumers")
     paginate_by = PAGE_SIZE
 
 
 class FlowDetail(DetailView):
     """A flow and its decisions, oldest first, so a change of style reads as a story."""
 
-    queryset = (
-        Flow.objects.select_related("producer", "owner_team")
-        .prefetch_related(
-            "consumers",
-            Prefetch("decisions", queryset=Decision.objects.select_related("supersedes").order_by("number")),
-        )
-        .with_current_style()
+    queryset = Flow.objects.select_related("producer", "owner_team", "current_decision").prefetch_related(
+        "consumers",
+        Prefetch("decisions", queryset=Decision.objects.select_related("supersedes").order_by("number")),
     )
 
 

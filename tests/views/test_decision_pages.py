@@ -1,6 +1,7 @@
 import pytest
 from django.urls import reverse
 
+from decisions import workflow
 from tests.factories import AssessedDecisionFactory, CommentFactory, DecisionFactory, FlowFactory
 
 pytestmark = pytest.mark.django_db
@@ -107,7 +108,8 @@ class TestFlowPage:
 
     def test_flow_list_shows_the_current_style_in_fixed_queries(self, manager_client, django_assert_max_num_queries):
         for _ in range(10):
-            AssessedDecisionFactory(flow=FlowFactory(consumers=[]))
+            decision = AssessedDecisionFactory(flow=FlowFactory(consumers=[]))
+            workflow.flow_refresh_current(decision.flow_id)
         with django_assert_max_num_queries(8):
             page = manager_client.get(reverse("flow_list")).content.decode()
         assert page.count('<span class="badge style-command">Command</span>') == 10
