@@ -1,7 +1,7 @@
 from django.urls import path
 
 from .feeds import AcceptedFeed, SearchFeed
-from .views import catalog, comments, decisions, help, history, people, review
+from .views import catalog, comments, decisions, help, history, insights, people, review
 
 urlpatterns = [
     path("", decisions.decision_list, name="decision_list"),
@@ -21,6 +21,9 @@ urlpatterns = [
     path("notifications/read/", people.notification_read_all, name="notification_read_all"),
     path("notifications/<int:pk>/open/", people.notification_open, name="notification_open"),
     path("activity/", people.activity, name="activity"),
+    path("overview/", insights.overview, name="overview"),
+    path("flows/map/", insights.flow_map, name="flow_map"),
+    path("revisit/", insights.revisit_queue, name="revisit_queue"),
     path("feeds/accepted/", AcceptedFeed(), name="feed_accepted"),
     path("feeds/search/", SearchFeed(), name="feed_search"),
     path("markdown/preview/", decisions.markdown_preview, name="markdown_preview"),

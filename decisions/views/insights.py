@@ -1,0 +1,146 @@
+"""Pages for people who steer: the overview, the flow map and the revisit queue."""
+
+from django.db.models import Count, F, Max, Q
+from django.db.models.functions import TruncQuarter
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from .. import charts
+from ..models import Decision, Flow, Service, Team
+
+Status = Decision.Status
+# Decisions that were accepted at some point: still accepted, or later superseded or deprecated.
+WERE_ACCEPTED = [Status.ACCEPTED, Status.SUPERSEDED, Status.DEPRECATED]
+MAP_LIMIT = 60
+LIST_LIMIT = 20
+
+
+def _rows(counts, key: str) -> list[tuple[str, dict[str, int]]]:
+    rows: dict[str, dict[str, int]] = {}
+    for row in counts:
+        rows.setdefault(row[key], {})[row["style"]] = row["n"]
+    return list(rows.items())
+
+
+def overview(request: HttpRequest) -> HttpResponse:
+    decided = Decision.objects.filter(status__in=WERE_ACCEPTED).exclude(style="")
+    by_quarter = (
+        decided.exclude(decided_on=None)
+        .annotate(quarter=TruncQuarter("decided_on"))
+        .values("quarter", "style")
+        .annotate(n=Count("pk"))
+        .order_by("quarter")
+    )
+    quarters = [(f"{q.year} Q{(q.month - 1) // 3 + 1}", counts) for q, counts in _rows(by_quarter, "quarter")]
+    by_team = (
+        decided.exclude(flow=None)
+        .values("style", team=F("flow__owner_team__name"))
+        .annotate(n=Count("pk"))
+        .order_by("team")
+    )
+    assessed = decided.exclude(recommendation="").aggregate(
+        total=Count("pk"), against=Count("pk", filter=Q(against_recommendation=True))
+    )
+    waiting = (
+        Decision.objects.filter(status=Status.PROPOSED)
+        .annotate(
+            proposed_at=Max("transitions__at", filter=Q(transitions__to_status=Status.PROPOSED)),
+            waiting_on=Count("review_requests", filter=Q(review_requests__state="waiting"), distinct=True),
+        )
+        .only("number", "title", "created_at")
+        .order_by(F("proposed_at").asc(nulls_first=True))
+    )
+    flows_by_style = dict(Flow.objects.values_list("current_style").annotate(n=Count("pk")).order_by())
+    orchestrators = (
+        Flow.objects.filter(current_style="command")
+        .values(service=F("producer__name"))
+        .annotate(n=Count("pk"))
+        .order_by("-n", "service")[:10]
+    )
+    reactors = (
+        Flow.consumers.through.objects.filter(flow__current_style="event")
+        .values(service_name=F("service__name"))
+        .annotate(n=Count("pk"))
+        .order_by("-n", "service_name")[:10]
+    )
+    return render(
+        request,
+        "decisions/overview.html",
+        {
+            "quarter_chart": charts.stacked_bars(quarters[-12:]),
+            "team_chart": charts.stacked_bars(_rows(by_team, "team")),
+            "assessed": assessed,
+            "against_share": round(100 * assessed["against"] / assessed["total"]) if assessed["total"] else None,
+            "waiting": waiting[:LIST_LIMIT],
+            "waiting_count": waiting.count(),
+            "flows_by_style": [(style, flows_by_style.get(style, 0)) for style in (*charts.STYLES, "")],
+            "orchestrators": orchestrators,
+            "reactors": reactors,
+            "now": timezone.now(),
+        },
+    )
+
+
+def flow_map(request: HttpRequest) -> HttpResponse:
+    teams = Team.objects.only("name").order_by("name")
+    team = teams.filter(pk=request.GET.get("team")).first() if request.GET.get("team", "").isdigit() else None
+    services = Service.objects.select_related("team").only("name", "team__name")
+    if team:
+        touching = Flow.objects.filter(Q(producer__team=team) | Q(consumers__team=team))
+        services = services.filter(
+            Q(team=team) | Q(produced_flows__in=touching) | Q(consumed_flows__in=touching)
+        ).distinct()
+        total = None
+    else:
+        total = Service.objects.count()
+        services = services.annotate(
+            degree=Count("produced_flows", distinct=True) + Count("consumed_flows", distinct=True)
+        ).order_by("-degree", "name")[:MAP_LIMIT]
+    services = list(services)
+    ids = [s.pk for s in services]
+    edges = (
+        Flow.consumers.through.objects.filter(flow__producer_id__in=ids, service_id__in=ids)
+        .select_related("flow__current_decision")
+        .only("service_id", "flow__name", "flow__producer_id", "flow__current_style", "flow__current_decision__number")
+    )
+    flows = [
+        (
+            e.flow.name,
+            e.flow.current_style,
+            e.flow.current_decision.get_absolute_url() if e.flow.current_decision else e.flow.get_absolute_url(),
+            e.flow.producer_id,
+            e.service_id,
+        )
+        for e in edges
+    ]
+    layout = charts.layout_map([(s.pk, s.name, s.team.name) for s in services], flows)
+    return render(
+        request,
+        "decisions/flow_map.html",
+        {"map": layout, "teams": teams, "team": team, "total": total, "shown": len(services), "limit": MAP_LIMIT},
+    )
+
+
+def revisit_queue(request: HttpRequest) -> HttpResponse:
+    overdue = (
+        Decision.objects.accepted()
+        .filter(revisit_on__lt=timezone.localdate())
+        .select_related("flow", "author")
+        .order_by("revisit_on")
+    )
+    drifted = (
+        Flow.objects.filter(current_style="command")
+        .annotate(consumer_count=Count("consumers"))
+        .filter(
+            Q(consumer_count__gte=3)
+            | Q(current_decision__growth=1, consumer_count__gt=F("current_decision__consumers_when_decided"))
+        )
+        .select_related("current_decision", "producer")
+        .order_by("-consumer_count", "name")
+    )
+    return render(
+        request,
+        "decisions/revisit_queue.html",
+        {"overdue": overdue[:100], "drifted": drifted[:100], "today": timezone.localdate()},
+    )

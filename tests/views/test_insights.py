@@ -1,0 +1,103 @@
+"""Overview, flow map and revisit queue."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from decisions import roles, workflow
+from tests.factories import AssessedDecisionFactory, FlowFactory, ServiceFactory, TeamFactory, UserFactory
+from tests.html_safety import script_risks
+
+pytestmark = pytest.mark.django_db
+
+
+def accepted(**kwargs):
+    """An accepted decision that went through the workflow, so its flow knows it."""
+    author = UserFactory(role=roles.ARCHITECTS)
+    reviewer = UserFactory(role=roles.REVIEWERS)
+    decision = AssessedDecisionFactory(status="draft", author=author, **kwargs)
+    workflow.decision_propose(decision=decision, by=author, reviewers=[reviewer])
+    workflow.review_submit(decision=decision, by=reviewer, verdict="approved", body="")
+    workflow.decision_transition(decision=decision, to="accepted", by=author)
+    return decision
+
+
+def test_overview_counts_styles_against_share_waiting_and_logic(manager_client):
+    team = TeamFactory(name="Payments")
+    checkout = ServiceFactory(name="checkout-api", team=team)
+    accepted(flow=FlowFactory(producer=checkout, owner_team=team), style="command")
+    accepted(flow=FlowFactory(owner_team=team), style="event", justification="Decoupling")
+    author = UserFactory(role=roles.ARCHITECTS)
+    proposal = AssessedDecisionFactory(status="draft", title="Still waiting", author=author)
+    workflow.decision_propose(decision=proposal, by=author, reviewers=[UserFactory(role=roles.REVIEWERS)])
+    page = manager_client.get(reverse("overview")).content.decode()
+    assert "Payments: 1 command" in page and "Payments: 1 event" in page
+    assert f"{datetime.date.today().year} Q" in page
+    assert "50%" in page and "1 of 2 accepted decisions" in page
+    assert "Still waiting" in page and "Proposals waiting for review (1)" in page
+    assert "checkout-api: 1 command flow" in page
+    assert "Command (solid)" in page and "Event (hatched)" in page
+
+
+def test_overview_with_nothing_yet(manager_client):
+    page = manager_client.get(reverse("overview")).content.decode()
+    assert "No accepted decisions with a style yet." in page and "Nothing waits for review." in page
+
+
+def test_flow_map_draws_an_edge_per_consumer_styled_and_linked(manager_client):
+    team = TeamFactory(name="Fulfilment")
+    consumers = [ServiceFactory(name="shipping"), ServiceFactory(name="billing")]
+    flow = FlowFactory(name="Order placed", producer=ServiceFactory(name="checkout", team=team), consumers=consumers)
+    decision = accepted(flow=flow, style="event", justification="x")
+    page = manager_client.get(reverse("flow_map")).content.decode()
+    assert page.count('class="edge edge-event" marker-end') == 2
+    assert f'<a href="{decision.get_absolute_url()}"><path' in page
+    assert ">checkout</text>" in page and ">Fulfilment</text>" in page
+    assert script_risks(page) == []
+
+
+def test_flow_map_focuses_on_a_team_and_ignores_nonsense(manager_client):
+    mine, other = TeamFactory(name="Mine"), TeamFactory(name="Other")
+    FlowFactory(producer=ServiceFactory(name="my-svc", team=mine), consumers=[ServiceFactory(name="partner")])
+    ServiceFactory(name="far-away", team=other)
+    page = manager_client.get(reverse("flow_map"), {"team": mine.pk}).content.decode()
+    assert "my-svc" in page and "partner" in page and "far-away" not in page
+    assert manager_client.get(reverse("flow_map"), {"team": "x'"}).status_code == 200
+
+
+def test_flow_map_caps_the_services_drawn(manager_client, settings):
+    from decisions.views import insights
+
+    insights.MAP_LIMIT, old = 3, insights.MAP_LIMIT
+    try:
+        ServiceFactory.create_batch(5)
+        page = manager_client.get(reverse("flow_map")).content.decode()
+    finally:
+        insights.MAP_LIMIT = old
+    assert "Showing the 3 busiest of 5 services" in page
+
+
+def test_insight_pages_keep_a_fixed_number_of_queries(manager_client, django_assert_max_num_queries):
+    for _ in range(6):
+        accepted(flow=FlowFactory(consumers=ServiceFactory.create_batch(3)), style="command")
+    for name, limit in (("overview", 14), ("flow_map", 10), ("revisit_queue", 8)):
+        with django_assert_max_num_queries(limit):
+            assert manager_client.get(reverse(name)).status_code == 200
+
+
+def test_revisit_queue_lists_overdue_decisions_and_drifted_flows(manager_client):
+    overdue = accepted(title="Look again", revisit_on=datetime.date(2020, 1, 1), flow=FlowFactory())
+    accepted(title="Not yet", revisit_on=datetime.date.today() + datetime.timedelta(days=30), flow=FlowFactory())
+    crowded = FlowFactory(name="Crowded", consumers=ServiceFactory.create_batch(3))
+    accepted(flow=crowded, style="command")
+    grown = FlowFactory(name="Grown", consumers=[ServiceFactory()])
+    accepted(flow=grown, style="command", growth=1)
+    grown.consumers.add(ServiceFactory())
+    calm = FlowFactory(name="Calm", consumers=[ServiceFactory()])
+    accepted(flow=calm, style="command", growth=1)
+    page = manager_client.get(reverse("revisit_queue")).content.decode()
+    assert "Look again" in page and overdue.code in page and "Not yet" not in page
+    assert "Crowded" in page and "3 consumers on a command flow." in page
+    assert "Grown" in page and "Consumers grew from 1 to 2" in page
+    assert "Calm" not in page
