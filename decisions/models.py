@@ -11,6 +11,7 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from . import factors
+from .markdown import render_markdown
 
 
 class Team(models.Model):
@@ -280,7 +281,7 @@ class Decision(models.Model):
             # The log's filters and sort orders.
             models.Index(fields=["status", "-number"], name="decision_status_number"),
             models.Index(fields=["style", "-number"], name="decision_style_number"),
-            models.Index(fields=["-created_at"], name="decision_created"),
+            models.Index(fields=["-created_at", "-number"], name="decision_created"),
             models.Index(fields=["flow", "decided_on"], name="decision_flow_decided"),
             models.Index(fields=["revisit_on"], name="decision_revisit", condition=models.Q(revisit_on__isnull=False)),
             models.Index(fields=["-number"], name="decision_against", condition=models.Q(against_recommendation=True)),
@@ -442,6 +443,8 @@ class Comment(models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="comments")
     parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="replies")
     body = models.TextField()
+    # The body rendered and sanitised on save: a decision page shows many comments.
+    body_html = models.TextField(editable=False, default="")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     edited_at = models.DateTimeField(null=True, blank=True)
     retracted_at = models.DateTimeField(null=True, blank=True)
@@ -454,6 +457,10 @@ class Comment(models.Model):
 
     def __str__(self) -> str:
         return f"Comment by {self.author} on {self.decision.code}"
+
+    def save(self, *args, **kwargs) -> None:
+        self.body_html = render_markdown(self.body)
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return f"{self.decision.get_absolute_url()}#comment-{self.pk}"

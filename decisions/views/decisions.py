@@ -19,7 +19,7 @@ from ..forms import (
     TransitionForm,
 )
 from ..markdown import render_markdown
-from ..models import Decision
+from ..models import Decision, Team
 
 ASSESS_BUTTON = "_assess"
 
@@ -90,6 +90,10 @@ def decision_list(request: HttpRequest) -> HttpResponse:
         "ignored": form.ignored(),
         "query_string": _without(request.GET),
         "feed_query": request.GET.urlencode(),
+        "teams": Team.objects.only("name").order_by("name"),
+        "level_choices": LEVEL_CHOICES,
+        "level_filters": [(f.key, f.name, request.GET.get(f.key, "")) for f in factors.FACTORS],
+        "levels_chosen": any(request.GET.get(f.key) for f in factors.FACTORS),
     }
     if request.htmx and not request.htmx.boosted and not request.htmx.history_restore_request:
         response = render(request, "decisions/decision_list.html#decision-results", context)

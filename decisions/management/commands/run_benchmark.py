@@ -1,0 +1,218 @@
+"""Build a large decision log and time the pages people use most.
+
+Not part of the test run. Point it at a database of its own, for example
+`SQLITE_PATH=bench.sqlite3 python manage.py run_benchmark` or with DATABASE_URL.
+"""
+
+import datetime
+import random
+import statistics
+import time
+
+from django.contrib.auth.models import Group, User
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
+from django.db.models import DurationField, ExpressionWrapper, F, Value
+from django.test import Client
+from django.test.utils import CaptureQueriesContext, override_settings
+from django.utils import timezone
+from django.utils.html import escape
+
+from decisions import roles, search
+from decisions.management.progress import Progress
+from decisions.models import Comment, Counter, Decision, Flow, Service, Team
+
+BATCH = 5000
+STYLES = ["command", "event", "sync", ""]
+STATUSES = ["accepted"] * 6 + ["superseded", "deprecated", "proposed", "draft", "rejected"]
+DOMAIN_WORDS = [
+    "order", "payment", "invoice", "shipping", "inventory", "customer", "refund", "loyalty", "kafka", "queue",
+    "schema", "tracing", "ownership", "consumer", "producer", "retry", "outbox", "idempotent", "latency",
+    "audit", "ledger", "warehouse", "notification", "checkout", "gateway", "fraud", "return", "stock",
+]  # fmt: skip
+PHRASES = ["event backbone", "single place to debug", "separate domain", "schema registry"]
+
+
+def _vocabulary(rng: random.Random, size: int = 4000) -> list[str]:
+    syllables = ["ka", "lo", "mi", "ne", "ru", "sa", "te", "vo", "zu", "pi", "da", "fe", "go", "hu", "ji", "ba"]
+    words = {"".join(rng.choice(syllables) for _ in range(rng.randint(2, 4))) for _ in range(size * 2)}
+    return sorted(words)[:size] + DOMAIN_WORDS
+
+
+class Text:
+    """Believable-enough prose: a Zipf-like vocabulary, domain words, and now and then a known phrase."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.words = _vocabulary(rng)
+        self.weights = [1 / (rank + 1) for rank in range(len(self.words))]
+        self.rng.shuffle(self.weights)
+
+    def __call__(self, count: int) -> str:
+        words = self.rng.choices(self.words, weights=self.weights, k=count)
+        if self.rng.random() < 0.05:
+            words.insert(self.rng.randrange(len(words)), "billing")
+        if self.rng.random() < 0.02:
+            words.insert(self.rng.randrange(len(words)), self.rng.choice(PHRASES))
+        return " ".join(words).capitalize() + "."
+
+
+class Command(BaseCommand):
+    help = "Build a large decision log (if the database is empty), then time the main pages."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--decisions", type=int, default=100_000)
+        parser.add_argument("--flows", type=int, default=10_000)
+        parser.add_argument("--services", type=int, default=2_000)
+        parser.add_argument("--comments", type=int, default=500_000)
+        parser.add_argument("--runs", type=int, default=30, help="Timed requests per page.")
+
+    def handle(self, *args, **options) -> None:
+        if not Decision.objects.exists():
+            self.build(options)
+        elif Decision.objects.count() < options["decisions"]:
+            raise CommandError("The database holds other data. Use an empty database for the benchmark.")
+        self.measure(options["runs"])
+
+    # --- building ---------------------------------------------------------------------------
+
+    def build(self, options: dict) -> None:
+        rng = random.Random(42)
+        text = Text(rng)
+        started = time.monotonic()
+        reader, _ = User.objects.get_or_create(username="bench-reader")
+        reader.groups.add(Group.objects.get(name=roles.VIEWERS))
+        with transaction.atomic():
+            teams = Team.objects.bulk_create(Team(name=f"Team {i:03d}") for i in range(100))
+            services = Service.objects.bulk_create(
+                (Service(name=f"svc-{i:04d}", team=teams[i % len(teams)]) for i in range(options["services"])),
+                batch_size=BATCH,
+            )
+            flows = []
+            for i in range(options["flows"]):
+                producer = rng.choice(services)
+                flows.append(Flow(name=f"Flow {i:05d}", producer=producer, owner_team_id=producer.team_id))
+            flows = Flow.objects.bulk_create(flows, batch_size=BATCH)
+            links = []
+            for flow in flows:
+                for consumer in rng.sample(services, rng.randint(1, 4)):
+                    if consumer.pk != flow.producer_id:
+                        links.append(Flow.consumers.through(flow_id=flow.pk, service_id=consumer.pk))
+            Flow.consumers.through.objects.bulk_create(links, batch_size=BATCH)
+        self.stdout.write(f"{len(teams)} teams, {len(services):,} services, {len(flows):,} flows")
+
+        total = options["decisions"]
+        progress = Progress(self.stdout, "Decisions", total)
+        now = timezone.now()
+        for start in range(0, total, BATCH):
+            batch = []
+            for number in range(start + 1, min(start + BATCH, total) + 1):
+                assessed = rng.random() < 0.8
+                style = rng.choice(STYLES)
+                levels = {
+                    k: rng.randint(1, 3) if assessed else None
+                    for k in ("visibility", "growth", "coordination", "coupling")
+                }
+                created = now - datetime.timedelta(minutes=(total - number) * 7)
+                decision = Decision(
+                    number=number, title=text(rng.randint(4, 9)), status=rng.choice(STATUSES), style=style,
+                    flow=rng.choice(flows) if rng.random() < 0.9 else None, created_at=created,
+                    decided_on=created.date(), context=text(60), decision_text=text(40), consequences=text(40),
+                    caller_needs_result=False if assessed else None, logic_location=text(10) if style else "",
+                    tags=",".join(rng.sample(DOMAIN_WORDS, 2)), **levels,
+                    **{f"{k}_reason": text(8) for k, v in levels.items() if v},
+                )  # fmt: skip
+                decision.recommendation = decision.assessment.recommendation or ""
+                decision.against_recommendation = bool(
+                    decision.recommendation not in ("", "balanced") and style and style != decision.recommendation
+                )
+                batch.append(decision)
+            Decision.objects.bulk_create(batch, batch_size=BATCH)
+            progress.advance(len(batch))
+        progress.done()
+        # bulk_create stamps created_at with now; spread the log over time as a real one is.
+        step = ExpressionWrapper(Value(datetime.timedelta(minutes=7)) * (total - F("number")), DurationField())
+        Decision.objects.update(created_at=Value(now) - step)
+        Counter.objects.update_or_create(name="decision", defaults={"value": total})
+
+        ids = list(Decision.objects.order_by("pk").values_list("pk", flat=True))
+        progress = Progress(self.stdout, "Comments", options["comments"])
+        remaining = options["comments"] - 50
+        comments = [self.comment(ids[0], reader, text(20)) for _ in range(50)]
+        while remaining > 0 or comments:
+            while remaining > 0 and len(comments) < BATCH:
+                comments.append(self.comment(rng.choice(ids[1:]), reader, text(20)))
+                remaining -= 1
+            Comment.objects.bulk_create(comments, batch_size=BATCH)
+            progress.advance(len(comments))
+            comments = []
+        progress.done()
+
+        current = {}
+        for pk, flow_id, style in (
+            Decision.objects.filter(status="accepted", flow__isnull=False)
+            .order_by("decided_on", "number")
+            .values_list("pk", "flow_id", "style")
+        ):
+            current[flow_id] = (pk, style)
+        Flow.objects.bulk_update(
+            [Flow(pk=f, current_decision_id=d, current_style=s) for f, (d, s) in current.items()],
+            ["current_decision", "current_style"],
+            batch_size=BATCH,
+        )
+
+        progress = Progress(self.stdout, "Search index", len(ids))
+        for start in range(0, len(ids), search.INDEX_CHUNK):
+            chunk = ids[start : start + search.INDEX_CHUNK]
+            search.index_decisions(chunk)
+            progress.advance(len(chunk))
+        progress.done()
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("VACUUM ANALYZE")
+        else:
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+        self.stdout.write(self.style.SUCCESS(f"Built in {time.monotonic() - started:.0f} s."))
+
+    @staticmethod
+    def comment(decision_id: int, author: User, body: str) -> Comment:
+        # Plain words render to one paragraph; bulk_create skips save(), which would render it.
+        return Comment(decision_id=decision_id, author=author, body=body, body_html=f"<p>{escape(body)}</p>")
+
+    # --- measuring --------------------------------------------------------------------------
+
+    @override_settings(ALLOWED_HOSTS=["testserver"], DEBUG=False)
+    def measure(self, runs: int) -> None:
+        client = Client()
+        client.force_login(User.objects.get(username="bench-reader"))
+        fifty = Decision.objects.order_by("pk").first().number
+        cases = [
+            ("log, first page", "/"),
+            ("log, page 1,000", "/?page=1000"),
+            ("search, one word", "/?q=billing"),
+            ("search, phrase + 2 filters", '/?q="event backbone"&style=event&status=accepted'),
+            ("decision with 50 comments", f"/decisions/{fifty}/"),
+            ("overview", "/overview/"),
+            ("flow map", "/flows/map/"),
+        ]
+        vendor = "PostgreSQL" if connection.vendor == "postgresql" else "SQLite"
+        count = Decision.objects.count()
+        self.stdout.write(f"\n{vendor}, {count:,} decisions, {runs} timed requests each (after 3 warm-ups)\n")
+        self.stdout.write(f"| {'page':<28} | {'p50 ms':>7} | {'p95 ms':>7} | {'queries':>7} |")
+        self.stdout.write(f"|{'-' * 30}|{'-' * 9}|{'-' * 9}|{'-' * 9}|")
+        for name, url in cases:
+            for _ in range(3):
+                response = client.get(url)
+                if response.status_code != 200:
+                    raise CommandError(f"{url} answered {response.status_code}")
+            timings = []
+            for _ in range(runs):
+                started = time.perf_counter()
+                client.get(url)
+                timings.append((time.perf_counter() - started) * 1000)
+            with CaptureQueriesContext(connection) as queries:
+                client.get(url)
+            p50 = statistics.median(timings)
+            p95 = statistics.quantiles(timings, n=20)[-1]
+            self.stdout.write(f"| {name:<28} | {p50:7.1f} | {p95:7.1f} | {len(queries):7d} |")
