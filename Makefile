@@ -33,6 +33,16 @@ test: lint
 	env -u DATABASE_URL $(BIN)/pytest
 	@if [ -n "$$DATABASE_URL" ]; then echo "--- again on PostgreSQL ($$DATABASE_URL)"; $(BIN)/pytest; fi
 
+# Builds a 100,000-decision log in databases of its own and times the main pages (minutes).
+BENCH_ENV = DJANGO_DEBUG=false DJANGO_SECRET_KEY=benchmark-only-not-a-secret-0123456789abcdef
+benchmark: $(BIN)/.installed
+	$(BENCH_ENV) $(BIN)/python manage.py collectstatic --noinput -v0
+	env -u DATABASE_URL $(BENCH_ENV) SQLITE_PATH=bench.sqlite3 $(BIN)/python manage.py migrate -v0
+	env -u DATABASE_URL $(BENCH_ENV) SQLITE_PATH=bench.sqlite3 $(BIN)/python manage.py run_benchmark
+	@if [ -n "$$BENCH_DATABASE_URL" ]; then \
+	  $(BENCH_ENV) DATABASE_URL=$$BENCH_DATABASE_URL $(BIN)/python manage.py migrate -v0 && \
+	  $(BENCH_ENV) DATABASE_URL=$$BENCH_DATABASE_URL $(BIN)/python manage.py run_benchmark; fi
+
 # Retakes the README's screenshots through the browser tests.
 screenshots: $(BIN)/.installed
 	env -u DATABASE_URL UPDATE_SCREENSHOTS=1 $(BIN)/pytest tests/browser -q

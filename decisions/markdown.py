@@ -1,6 +1,7 @@
 """Markdown to safe HTML: the one place for extensions and the sanitiser allow-list."""
 
 import re
+import threading
 from xml.etree import ElementTree
 
 import markdown
@@ -48,7 +49,18 @@ class DecisionLinkExtension(markdown.Extension):
         md.inlinePatterns.register(DecisionLinkProcessor(ADR_REFERENCE, md), "decision_link", 165)
 
 
+_local = threading.local()
+
+
 def _converter() -> markdown.Markdown:
+    """One converter per thread: building one costs more than converting a section."""
+    converter = getattr(_local, "converter", None)
+    if converter is None:
+        converter = _local.converter = _new_converter()
+    return converter.reset()
+
+
+def _new_converter() -> markdown.Markdown:
     return markdown.Markdown(
         extensions=[
             "tables",

@@ -1,7 +1,6 @@
 """Pages for people who steer: the overview, the flow map and the revisit queue."""
 
 from django.db.models import Count, F, Max, Q
-from django.db.models.functions import TruncQuarter
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -25,14 +24,13 @@ def _rows(counts, key: str) -> list[tuple[str, dict[str, int]]]:
 
 def overview(request: HttpRequest) -> HttpResponse:
     decided = Decision.objects.filter(status__in=WERE_ACCEPTED).exclude(style="")
-    by_quarter = (
-        decided.exclude(decided_on=None)
-        .annotate(quarter=TruncQuarter("decided_on"))
-        .values("quarter", "style")
-        .annotate(n=Count("pk"))
-        .order_by("quarter")
-    )
-    quarters = [(f"{q.year} Q{(q.month - 1) // 3 + 1}", counts) for q, counts in _rows(by_quarter, "quarter")]
+    # Grouped by day in SQL and rolled up to quarters here: SQLite has no native date truncation.
+    quarters: dict[str, dict[str, int]] = {}
+    for day, style, n in (
+        decided.exclude(decided_on=None).values_list("decided_on", "style").annotate(n=Count("pk")).order_by()
+    ):
+        counts = quarters.setdefault(f"{day.year} Q{(day.month - 1) // 3 + 1}", {})
+        counts[style] = counts.get(style, 0) + n
     by_team = (
         decided.exclude(flow=None)
         .values("style", team=F("flow__owner_team__name"))
@@ -68,7 +66,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         request,
         "decisions/overview.html",
         {
-            "quarter_chart": charts.stacked_bars(quarters[-12:]),
+            "quarter_chart": charts.stacked_bars(sorted(quarters.items())[-12:]),
             "team_chart": charts.stacked_bars(_rows(by_team, "team")),
             "assessed": assessed,
             "against_share": round(100 * assessed["against"] / assessed["total"]) if assessed["total"] else None,
@@ -94,9 +92,8 @@ def flow_map(request: HttpRequest) -> HttpResponse:
         total = None
     else:
         total = Service.objects.count()
-        services = services.annotate(
-            degree=Count("produced_flows", distinct=True) + Count("consumed_flows", distinct=True)
-        ).order_by("-degree", "name")[:MAP_LIMIT]
+        if total > MAP_LIMIT:
+            services = services.filter(pk__in=_busiest_services(MAP_LIMIT))
     services = list(services)
     ids = [s.pk for s in services]
     edges = (
@@ -120,6 +117,17 @@ def flow_map(request: HttpRequest) -> HttpResponse:
         "decisions/flow_map.html",
         {"map": layout, "teams": teams, "team": team, "total": total, "shown": len(services), "limit": MAP_LIMIT},
     )
+
+
+def _busiest_services(limit: int) -> list[int]:
+    """The services in most flows, counted with two grouped queries rather than a double join."""
+    degree: dict[int, int] = {}
+    produced = Flow.objects.values_list("producer_id").annotate(n=Count("pk")).order_by()
+    consumed = Flow.consumers.through.objects.values_list("service_id").annotate(n=Count("pk")).order_by()
+    for rows in (produced, consumed):
+        for service_id, n in rows:
+            degree[service_id] = degree.get(service_id, 0) + n
+    return sorted(degree, key=lambda pk: (-degree[pk], pk))[:limit]
 
 
 def revisit_queue(request: HttpRequest) -> HttpResponse:

@@ -77,11 +77,13 @@ class Command(BaseCommand):
     # --- building ---------------------------------------------------------------------------
 
     def build(self, options: dict) -> None:
-        rng = random.Random(42)
+        rng = random.Random(42)  # noqa: S311 (reproducible test data, not secrets)
         text = Text(rng)
         started = time.monotonic()
         reader, _ = User.objects.get_or_create(username="bench-reader")
         reader.groups.add(Group.objects.get(name=roles.VIEWERS))
+        commenter, _ = User.objects.get_or_create(username="bench-reviewer")
+        commenter.groups.add(Group.objects.get(name=roles.REVIEWERS))
         with transaction.atomic():
             teams = Team.objects.bulk_create(Team(name=f"Team {i:03d}") for i in range(100))
             services = Service.objects.bulk_create(
@@ -138,10 +140,10 @@ class Command(BaseCommand):
         ids = list(Decision.objects.order_by("pk").values_list("pk", flat=True))
         progress = Progress(self.stdout, "Comments", options["comments"])
         remaining = options["comments"] - 50
-        comments = [self.comment(ids[0], reader, text(20)) for _ in range(50)]
+        comments = [self.comment(ids[0], commenter, text(20)) for _ in range(50)]
         while remaining > 0 or comments:
             while remaining > 0 and len(comments) < BATCH:
-                comments.append(self.comment(rng.choice(ids[1:]), reader, text(20)))
+                comments.append(self.comment(rng.choice(ids[1:]), commenter, text(20)))
                 remaining -= 1
             Comment.objects.bulk_create(comments, batch_size=BATCH)
             progress.advance(len(comments))
