@@ -1,0 +1,15 @@
+"""The Content-Security-Policy holds while htmx does its work."""
+
+from playwright.sync_api import Page
+
+
+def test_htmx_runs_under_the_policy_without_violations(page: Page, sign_in):
+    violations = []
+    page.on("console", lambda message: violations.append(message.text) if "Content Security" in message.text else None)
+    sign_in(page)
+    page.get_by_role("link", name="New decision").click()
+    page.get_by_role("radio", name="Yes: the caller waits for the answer").check()
+    page.get_by_test_id("recommendation").get_by_text("Sync").wait_for()
+    page.get_by_role("textbox", name="Context").fill("**bold**")
+    page.locator("#preview-context strong").wait_for()
+    assert violations == []
