@@ -32,6 +32,8 @@ def _gate_value(value: str) -> bool | None:
 
 class DecisionForm(forms.ModelForm):
     MARKDOWN_SECTIONS = ("context", "decision_text", "consequences", "considered_options")
+    # The revision this edit started from, to refuse saving over someone else's newer change.
+    revision = forms.IntegerField(required=False, widget=forms.HiddenInput)
     caller_needs_result = forms.TypedChoiceField(
         label=factors.SYNC_GATE_QUESTION,
         help_text=factors.SYNC_GATE_HINT,
@@ -78,6 +80,8 @@ class DecisionForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.initial["revision"] = self.instance.latest_revision_id()
         if self.instance.caller_needs_result is not None:
             self.initial["caller_needs_result"] = "true" if self.instance.caller_needs_result else "false"
         self.fields["flow"].queryset = Flow.objects.order_by("name")

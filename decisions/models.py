@@ -330,6 +330,9 @@ class Decision(models.Model):
     def code(self) -> str:
         return f"ADR-{self.number:04d}" if self.number else "ADR-(new)"
 
+    def latest_revision_id(self) -> int | None:
+        return self.history.order_by("-history_id").values_list("history_id", flat=True).first()
+
     @property
     def factor_levels(self) -> dict[str, int | None]:
         return {factor.key: getattr(self, factor.key) for factor in factors.FACTORS}

@@ -53,6 +53,14 @@ class NotAllowed(Exception):
     """The user's role or relation to the decision does not allow this."""
 
 
+class EditConflict(Exception):
+    """Someone saved the decision after this edit began; saving would overwrite their change."""
+
+    def __init__(self, current_revision: int | None) -> None:
+        super().__init__("The decision changed while you were editing it.")
+        self.current_revision = current_revision
+
+
 def check_status_change(old: str, new: str) -> None:
     """The model layer's guard: refuse any move that is not an edge of the status graph."""
     if old != new and new not in NEXT_STATUSES[old]:
@@ -201,12 +209,21 @@ def flow_refresh_current(flow_id: int) -> None:
     Flow.objects.filter(pk=flow_id).update(current_decision=latest, current_style=latest.style if latest else "")
 
 
-def decision_edit(*, decision: Decision, by: AbstractBaseUser, changed: Iterable[str]) -> Decision:
-    """Save an author's edit. Editing a proposal makes its approvals stale: the reviewers are asked again."""
+def decision_edit(
+    *, decision: Decision, by: AbstractBaseUser, changed: Iterable[str], based_on: int | None = None
+) -> Decision:
+    """Save an author's edit made from revision `based_on`, unless someone saved a newer one since.
+
+    Editing a proposal makes its approvals stale: the reviewers are asked again.
+    """
     if not can_edit(by, decision):
         raise NotAllowed("Only the author may edit a draft or a proposal.")
     changed = list(changed)
     with transaction.atomic():
+        Decision.objects.select_for_update().filter(pk=decision.pk).exists()  # one edit at a time
+        current = decision.latest_revision_id()
+        if based_on is not None and current != based_on:
+            raise EditConflict(current)
         decision_save(decision=decision, by=by)
         if decision.status == Status.PROPOSED and changed:
             approved = decision.review_requests.filter(state=ReviewRequest.State.APPROVED)

@@ -304,3 +304,47 @@ def test_review_requests_are_unique_per_reviewer(people):
     workflow.decision_propose(decision=decision, by=people["author"], reviewers=[people["reviewer"]])
     request = ReviewRequest.objects.get()
     assert (request.state, request.round) == ("waiting", 2)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_review_and_an_acceptance_racing_never_both_win():
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        pytest.skip("SQLite serialises writers, so there is no real parallel transaction to test")
+    import threading
+
+    author = UserFactory(username="ada", role=roles.ARCHITECTS)
+    approver = UserFactory(username="rui", role=roles.REVIEWERS)
+    objector = UserFactory(username="sam", role=roles.REVIEWERS)
+    for attempt in range(5):
+        decision = AssessedDecisionFactory(status="draft", author=author, title=f"Race {attempt}")
+        workflow.decision_propose(decision=decision, by=author, reviewers=[approver, objector])
+        workflow.review_submit(decision=decision, by=approver, verdict="approved", body="")
+        barrier = threading.Barrier(2)
+        outcomes = {}
+
+        def run(name, action, barrier=barrier, outcomes=outcomes):
+            try:
+                barrier.wait(timeout=10)
+                action()
+                outcomes[name] = "done"
+            except (TransitionRefused, NotAllowed) as refusal:
+                outcomes[name] = type(refusal).__name__
+            finally:
+                connection.close()
+
+        threads = [
+            threading.Thread(target=run, args=("accept", lambda d=decision: workflow.decision_transition(
+                decision=Decision.objects.get(pk=d.pk), to="accepted", by=author))),
+            threading.Thread(target=run, args=("object", lambda d=decision: workflow.review_submit(
+                decision=Decision.objects.get(pk=d.pk), by=objector, verdict="changes_requested", body="Wait"))),
+        ]  # fmt: skip
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        decision.refresh_from_db()
+        objected = Review.objects.filter(decision=decision, verdict="changes_requested").exists()
+        assert sorted(outcomes.values()) in (["NotAllowed", "done"], ["TransitionRefused", "done"]), outcomes
+        assert (decision.status == "accepted") != objected

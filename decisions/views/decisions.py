@@ -169,8 +169,13 @@ def _decision_form(request: HttpRequest, decision: Decision, initial: dict) -> H
             if creating:
                 decision = workflow.decision_save(decision=form.save(commit=False), by=request.user)
             else:
-                decision = workflow.decision_edit(decision=form.save(commit=False), by=request.user,
-                                                  changed=form.changed_data)  # fmt: skip
+                try:
+                    decision = workflow.decision_edit(
+                        decision=form.save(commit=False), by=request.user, changed=form.changed_data,
+                        based_on=form.cleaned_data["revision"],
+                    )  # fmt: skip
+                except workflow.EditConflict as conflict:
+                    return _edit_conflict(request, decision.number, conflict.current_revision)
             messages.success(request, f"{decision.code} {'filed as a draft' if creating else 'saved'}.")
             return redirect(decision)
     else:
@@ -187,6 +192,27 @@ def _decision_form(request: HttpRequest, decision: Decision, initial: dict) -> H
             **_assessment_context(form, decision),
         },
     )
+
+
+def _edit_conflict(request: HttpRequest, number: int, current_revision: int | None) -> HttpResponse:
+    """Show the person's text beside the newer saved one, in a form that saves their merge."""
+    current = get_decision(number)
+    data = request.POST.copy()
+    data["revision"] = current_revision
+    form = DecisionForm(data, instance=current)
+    differences = [
+        {"label": form[name].label, "theirs": form[name].value(), "saved": form[name].initial}
+        for name in form.changed_data
+        if name != "revision"
+    ]
+    context = {
+        "form": form,
+        "decision": current,
+        "differences": differences,
+        "markdown_fields": [form[name] for name in DecisionForm.MARKDOWN_SECTIONS],
+        **_assessment_context(form, current),
+    }
+    return render(request, "decisions/decision_conflict.html", context, status=409)
 
 
 def _assessment_context(form: DecisionForm, decision: Decision) -> dict:
