@@ -4,6 +4,7 @@ SQLite is the zero-setup default; set DATABASE_URL for PostgreSQL. With DEBUG of
 (the default) a secret key must be given: there is no production default.
 """
 
+import datetime
 import os
 import sys
 from pathlib import Path
@@ -72,6 +73,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "simple_history",
+    "axes",
     "decisions",
 ]
 
@@ -88,7 +90,21 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
+
+# django-axes counts failed sign-ins and locks out a username (from any address)
+# or an address (for any username) after AXES_FAILURE_LIMIT failures.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("DJANGO_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("DJANGO_LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_IPWARE_PROXY_COUNT = env_int("DJANGO_PROXY_COUNT", 0)
 
 ROOT_URLCONF = "adr_app.urls"
 WSGI_APPLICATION = "adr_app.wsgi.application"

@@ -42,3 +42,29 @@ def test_the_sign_in_page_carries_the_policy_too(client):
 
 def test_session_cookies_are_http_only(settings):
     assert settings.SESSION_COOKIE_HTTPONLY
+
+
+@pytest.mark.django_db
+class TestSignIn:
+    def test_wrong_passwords_lock_the_account_out(self, client, architect, settings):
+        for _ in range(settings.AXES_FAILURE_LIMIT):
+            client.post(reverse("login"), {"username": "ada", "password": "wrong"})
+        response = client.post(reverse("login"), {"username": "ada", "password": "secret-password"})
+        assert response.status_code == 429
+        assert "Too many failed sign-ins" in response.content.decode()
+        assert "_auth_user_id" not in client.session
+
+    def test_the_message_does_not_say_whether_the_user_exists(self, client, architect):
+        known = client.post(reverse("login"), {"username": "ada", "password": "wrong"}).content.decode()
+        unknown = client.post(reverse("login"), {"username": "nobody", "password": "wrong"}).content.decode()
+        message = "Please enter a correct username and password"
+        assert message in known and message in unknown
+
+    def test_a_successful_sign_in_resets_the_count(self, client, architect, settings):
+        for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+            client.post(reverse("login"), {"username": "ada", "password": "wrong"})
+        assert client.post(reverse("login"), {"username": "ada", "password": "secret-password"}).status_code == 302
+
+    def test_sessions_expire_and_signing_out_needs_a_post(self, architect_client, settings):
+        assert settings.SESSION_COOKIE_AGE <= 24 * 60 * 60
+        assert architect_client.get(reverse("logout")).status_code == 405
