@@ -27,6 +27,7 @@ run: $(BIN)/.installed
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/bandit --quiet --recursive adr_app decisions --exclude decisions/migrations
 
 # Runs the whole suite on SQLite, then again on PostgreSQL when DATABASE_URL is set.
 test: lint

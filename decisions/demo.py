@@ -10,7 +10,7 @@ from django.utils import timezone
 from . import roles, workflow
 from .models import Comment, Decision, Flow, Notification, Review, Service, Team, Transition
 
-DEMO_PASSWORD = "demo"  # noqa: S105 (demo data only, never created otherwise)
+DEMO_PASSWORD = "demo"  # noqa: S105 (demo data only, never created otherwise) # nosec B105
 DEMO_USERS = [
     ("architect", "Ada", "Architect", roles.ARCHITECTS),
     ("reviewer", "Rui", "Reviewer", roles.REVIEWERS),

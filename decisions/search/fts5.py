@@ -5,23 +5,25 @@ from functools import cache
 
 TABLE = "decisions_search_fts"
 
+# Written out in full (not formatted from TABLE) so no statement is built from a string.
 CREATE = [
-    f"CREATE VIRTUAL TABLE IF NOT EXISTS {TABLE} USING fts5(title, body, content='decisions_searchdocument', "
-    "content_rowid='decision_id', tokenize='porter unicode61')",
-    f"""CREATE TRIGGER IF NOT EXISTS {TABLE}_insert AFTER INSERT ON decisions_searchdocument BEGIN
-        INSERT INTO {TABLE}(rowid, title, body) VALUES (new.decision_id, new.title, new.body); END""",
-    f"""CREATE TRIGGER IF NOT EXISTS {TABLE}_delete AFTER DELETE ON decisions_searchdocument BEGIN
-        INSERT INTO {TABLE}({TABLE}, rowid, title, body) VALUES ('delete', old.decision_id, old.title, old.body);
-        END""",
-    f"""CREATE TRIGGER IF NOT EXISTS {TABLE}_update AFTER UPDATE ON decisions_searchdocument BEGIN
-        INSERT INTO {TABLE}({TABLE}, rowid, title, body) VALUES ('delete', old.decision_id, old.title, old.body);
-        INSERT INTO {TABLE}(rowid, title, body) VALUES (new.decision_id, new.title, new.body); END""",
+    "CREATE VIRTUAL TABLE IF NOT EXISTS decisions_search_fts USING fts5(title, body, "
+    "content='decisions_searchdocument', content_rowid='decision_id', tokenize='porter unicode61')",
+    """CREATE TRIGGER IF NOT EXISTS decisions_search_fts_insert AFTER INSERT ON decisions_searchdocument BEGIN
+        INSERT INTO decisions_search_fts(rowid, title, body) VALUES (new.decision_id, new.title, new.body); END""",
+    """CREATE TRIGGER IF NOT EXISTS decisions_search_fts_delete AFTER DELETE ON decisions_searchdocument BEGIN
+        INSERT INTO decisions_search_fts(decisions_search_fts, rowid, title, body)
+        VALUES ('delete', old.decision_id, old.title, old.body); END""",
+    """CREATE TRIGGER IF NOT EXISTS decisions_search_fts_update AFTER UPDATE ON decisions_searchdocument BEGIN
+        INSERT INTO decisions_search_fts(decisions_search_fts, rowid, title, body)
+        VALUES ('delete', old.decision_id, old.title, old.body);
+        INSERT INTO decisions_search_fts(rowid, title, body) VALUES (new.decision_id, new.title, new.body); END""",
 ]
 DROP = [
-    f"DROP TRIGGER IF EXISTS {TABLE}_insert",
-    f"DROP TRIGGER IF EXISTS {TABLE}_delete",
-    f"DROP TRIGGER IF EXISTS {TABLE}_update",
-    f"DROP TABLE IF EXISTS {TABLE}",
+    "DROP TRIGGER IF EXISTS decisions_search_fts_insert",
+    "DROP TRIGGER IF EXISTS decisions_search_fts_delete",
+    "DROP TRIGGER IF EXISTS decisions_search_fts_update",
+    "DROP TABLE IF EXISTS decisions_search_fts",
 ]
 
 

@@ -15,10 +15,10 @@ RANK = f"-bm25({TABLE}, 10.0, 1.0)"
 def search(queryset: QuerySet[Decision], text: str, parsed: Query) -> QuerySet[Decision]:
     if not parsed.groups:  # only exclusions: everything that does not match them
         match = to_fts5_any(parsed.excluded)
-        excluded = RawSQL(f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s", [match])  # noqa: S608, S611
+        excluded = RawSQL(f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s", [match])  # noqa: S608, S611 # nosec B608 B611
         return queryset.exclude(pk__in=excluded).annotate(rank=Value(0.0, output_field=FloatField()))
     # A join on the FTS table lets SQLite use the full-text index and rank in one pass.
-    return queryset.extra(  # noqa: S610 (the MATCH text is a parameter, every term quoted)
+    return queryset.extra(  # noqa: S610 (the MATCH text is a parameter, every term quoted) # nosec B610
         tables=[TABLE],
         where=[f"{TABLE}.rowid = decisions_decision.id", f"{TABLE} MATCH %s"],
         params=[to_fts5(parsed)],
@@ -30,7 +30,7 @@ def snippets(text: str, parsed: Query, ids: list[int], start: str, stop: str) ->
     marks = ", ".join("%s" for _ in ids)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT rowid, snippet({TABLE}, 1, %s, %s, ' … ', 24) FROM {TABLE} "  # noqa: S608 (no user text)
+            f"SELECT rowid, snippet({TABLE}, 1, %s, %s, ' … ', 24) FROM {TABLE} "  # noqa: S608 (no user text) # nosec B608
             f"WHERE {TABLE} MATCH %s AND rowid IN ({marks})",
             [start, stop, to_fts5(parsed), *ids],
         )

@@ -77,7 +77,7 @@ class Command(BaseCommand):
     # --- building ---------------------------------------------------------------------------
 
     def build(self, options: dict) -> None:
-        rng = random.Random(42)  # noqa: S311 (reproducible test data, not secrets)
+        rng = random.Random(42)  # noqa: S311 (reproducible test data, not secrets) # nosec B311
         text = Text(rng)
         started = time.monotonic()
         reader, _ = User.objects.get_or_create(username="bench-reader")
