@@ -9,7 +9,7 @@ the searchable text of decisions, and is called on every save, comment and impor
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from types import ModuleType
 
 from django.db import connection
@@ -85,11 +85,14 @@ def document_text(decision: Decision, comments: Iterable[str]) -> tuple[str, str
     return _clean(title), _clean("\n".join(p for p in parts if p))
 
 
-def index_decisions(ids: Iterable[int]) -> None:
-    """Rebuild the search documents of these decisions, a chunk at a time."""
+def index_decisions(ids: Iterable[int], advance: Callable[[int], None] | None = None) -> None:
+    """Rebuild the search documents of these decisions, a chunk at a time, telling `advance` how many."""
     ids = list(ids)
     for start in range(0, len(ids), INDEX_CHUNK):
-        _index_chunk(ids[start : start + INDEX_CHUNK])
+        chunk = ids[start : start + INDEX_CHUNK]
+        _index_chunk(chunk)
+        if advance:
+            advance(len(chunk))
 
 
 def _index_chunk(ids: list[int]) -> None:

@@ -11,9 +11,6 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         ids = list(Decision.objects.order_by("pk").values_list("pk", flat=True))
         progress = Progress(self.stdout, "Indexing decisions", len(ids))
-        for start in range(0, len(ids), search.INDEX_CHUNK):
-            chunk = ids[start : start + search.INDEX_CHUNK]
-            search.index_decisions(chunk)
-            progress.advance(len(chunk))
+        search.index_decisions(ids, advance=progress.advance)
         progress.done()
         self.stdout.write(self.style.SUCCESS(f"Indexed {len(ids)} decisions."))

@@ -164,10 +164,7 @@ class Command(BaseCommand):
         )
 
         progress = Progress(self.stdout, "Search index", len(ids))
-        for start in range(0, len(ids), search.INDEX_CHUNK):
-            chunk = ids[start : start + search.INDEX_CHUNK]
-            search.index_decisions(chunk)
-            progress.advance(len(chunk))
+        search.index_decisions(ids, advance=progress.advance)
         progress.done()
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:

@@ -1,0 +1,31 @@
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from decisions.models import SearchDocument
+from tests.factories import DecisionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_rebuild_search_index_indexes_every_decision_with_progress():
+    DecisionFactory.create_batch(3)
+    SearchDocument.objects.all().delete()
+    out = StringIO()
+    call_command("rebuild_search_index", stdout=out)
+    assert SearchDocument.objects.count() == 3
+    assert "Indexing decisions [" in out.getvalue() and "3/3" in out.getvalue()
+    assert "Indexed 3 decisions." in out.getvalue()
+
+
+def test_the_benchmark_builds_a_small_log_and_prints_its_table(settings):
+    out = StringIO()
+    call_command(
+        "run_benchmark", "--decisions", "60", "--flows", "20", "--services", "10", "--comments", "120", "--runs", "2",
+        stdout=out,
+    )  # fmt: skip
+    table = out.getvalue()
+    for page in ("log, first page", "log, page 1,000", "search, one word", "decision with 50 comments", "overview",
+                 "flow map"):  # fmt: skip
+        assert f"| {page}" in table
