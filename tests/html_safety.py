@@ -32,7 +32,7 @@ class _Finder(HTMLParser):
 
 def _is_own_head_tag(tag: str, values: dict) -> bool:
     if tag == "meta":
-        return bool(values.get("charset")) or values.get("name") == "viewport"
+        return bool(values.get("charset")) or values.get("name") in ("viewport", "htmx-config")
     return tag == "link" and values.get("rel") in ("stylesheet", "icon") and values["href"].startswith("/static/")
 
 
