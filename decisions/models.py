@@ -284,6 +284,11 @@ class Decision(models.Model):
             models.Index(fields=["-created_at", "-number"], name="decision_created"),
             models.Index(fields=["flow", "decided_on"], name="decision_flow_decided"),
             models.Index(fields=["revisit_on"], name="decision_revisit", condition=models.Q(revisit_on__isnull=False)),
+            # Covers the overview's counts, so they read this index instead of the wide rows.
+            models.Index(
+                fields=["status", "style", "decided_on", "flow", "recommendation", "against_recommendation"],
+                name="decision_overview",
+            ),
             models.Index(fields=["-number"], name="decision_against", condition=models.Q(against_recommendation=True)),
         ]
         constraints = [

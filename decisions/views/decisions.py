@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import factors, search, timeline, workflow
@@ -74,10 +75,25 @@ def _active_filters(form: LogFilterForm, params: QueryDict) -> list[dict]:
     return active
 
 
+class SearchPaginator(Paginator):
+    """Counts matches only up to a limit: counting every match of a common word costs more than the page."""
+
+    LIMIT = 1000
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list[: self.LIMIT + 1].count()
+
+    @property
+    def capped(self) -> bool:
+        return self.count > self.LIMIT
+
+
 def decision_list(request: HttpRequest) -> HttpResponse:
     form, sort, decisions = log_results(request.GET)
-    page = Paginator(decisions, settings.DECISION_LOG_PAGE_SIZE).get_page(request.GET.get("page"))
     text = form.cleaned_data.get("q", "")
+    paginator_class = SearchPaginator if text else Paginator
+    page = paginator_class(decisions, settings.DECISION_LOG_PAGE_SIZE).get_page(request.GET.get("page"))
     excerpts = search.snippets(text, [d.pk for d in page]) if text else {}
     for decision in page:
         decision.excerpt = excerpts.get(decision.pk)

@@ -71,7 +71,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             "assessed": assessed,
             "against_share": round(100 * assessed["against"] / assessed["total"]) if assessed["total"] else None,
             "waiting": waiting[:LIST_LIMIT],
-            "waiting_count": waiting.count(),
+            "waiting_count": Decision.objects.filter(status=Status.PROPOSED).count(),
             "flows_by_style": [(style, flows_by_style.get(style, 0)) for style in (*charts.STYLES, "")],
             "orchestrators": orchestrators,
             "reactors": reactors,

@@ -159,3 +159,13 @@ def test_feeds_escape_hostile_text(manager_client):
     feed = manager_client.get(reverse("feed_accepted")).content.decode()
     assert "<script>" not in feed and "<img" not in feed
     assert decision.code in feed
+
+
+def test_very_common_words_count_up_to_a_limit(manager_client, monkeypatch):
+    from decisions.views.decisions import SearchPaginator
+
+    monkeypatch.setattr(SearchPaginator, "LIMIT", 2)
+    made = [AssessedDecisionFactory(context="billing") for _ in range(4)]
+    search.index_decisions([d.pk for d in made])
+    page = rows(manager_client, q="billing")
+    assert "More than 2 decisions match; the first 2 are shown" in page

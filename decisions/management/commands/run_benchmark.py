@@ -189,7 +189,8 @@ class Command(BaseCommand):
         cases = [
             ("log, first page", "/"),
             ("log, page 1,000", "/?page=1000"),
-            ("search, one word", "/?q=billing"),
+            ("search, one word (8%)", "/?q=ledger"),
+            ("search, common word (48%)", "/?q=billing"),
             ("search, phrase + 2 filters", '/?q="event backbone"&style=event&status=accepted'),
             ("decision with 50 comments", f"/decisions/{fifty}/"),
             ("overview", "/overview/"),
