@@ -26,6 +26,6 @@ def test_the_benchmark_builds_a_small_log_and_prints_its_table(settings):
         stdout=out,
     )  # fmt: skip
     table = out.getvalue()
-    for page in ("log, first page", "log, page 1,000", "search, one word", "decision with 50 comments", "overview",
+    for page in ("log, first page", "log, page 1,000", "search, one word (8%)", "decision with 50 comments", "overview",
                  "flow map"):  # fmt: skip
         assert f"| {page}" in table

@@ -44,7 +44,7 @@ class TestDecisionList:
 
     def test_the_query_count_does_not_grow_with_the_data(self, manager_client, django_assert_max_num_queries):
         AssessedDecisionFactory.create_batch(30)
-        with django_assert_max_num_queries(8):
+        with django_assert_max_num_queries(9):
             assert manager_client.get(reverse("decision_list")).status_code == 200
 
 
