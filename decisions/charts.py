@@ -37,6 +37,7 @@ class Bar:
     total: int
     y: float
     segments: list[Segment]
+    counts: dict[str, int]
 
     @property
     def text_y(self) -> float:
@@ -69,7 +70,7 @@ def stacked_bars(rows: list[tuple[str, dict[str, int]]]) -> BarChart:
                 width = PLOT_WIDTH * count / largest
                 segments.append(Segment(style, count, x, width))
                 x += width
-        bars.append(Bar(label, sum(counts.values()), index * (BAR_HEIGHT + BAR_GAP), segments))
+        bars.append(Bar(label, sum(counts.values()), index * (BAR_HEIGHT + BAR_GAP), segments, counts))
     height = len(rows) * (BAR_HEIGHT + BAR_GAP)
     return BarChart(bars, LABEL_WIDTH + PLOT_WIDTH + 60, max(height, BAR_HEIGHT))
 

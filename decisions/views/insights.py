@@ -24,15 +24,18 @@ def overview(request: HttpRequest) -> HttpResponse:
     ):
         counts = quarters.setdefault(f"{day.year} Q{(day.month - 1) // 3 + 1}", {})
         counts[style] = counts.get(style, 0) + n
-    # Counted per flow from the covering index, then summed per team here: joining every
-    # decision to its flow and team cost more than all of this.
-    team_of = dict(Flow.objects.values_list("pk", "owner_team__name"))
-    teams: dict[str, dict[str, int]] = {}
-    for flow_id, style, n in decided.values_list("flow_id", "style").annotate(n=Count("pk")).order_by():
-        if flow_id is None:  # skipped here, not in SQL, so the count reads only the covering index
-            continue
-        counts = teams.setdefault(team_of[flow_id], {})
-        counts[style] = counts.get(style, 0) + n
+    # From flows to their decisions, so each flow's count reads the (flow, style, status) index.
+    per_team = Flow.objects.values("owner_team__name").annotate(
+        **{
+            style: Count("decisions", filter=Q(decisions__style=style, decisions__status__in=WERE_ACCEPTED))
+            for style in charts.STYLES
+        }
+    )
+    teams = [
+        (row["owner_team__name"], {style: row[style] for style in charts.STYLES})
+        for row in per_team.order_by("owner_team__name")
+        if any(row[style] for style in charts.STYLES)
+    ]
     assessed = decided.exclude(recommendation="").aggregate(
         total=Count("pk"), against=Count("pk", filter=Q(against_recommendation=True))
     )
@@ -63,7 +66,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "decisions/overview.html",
         {
             "quarter_chart": charts.stacked_bars(sorted(quarters.items())[-12:]),
-            "team_chart": charts.stacked_bars(sorted(teams.items())),
+            "team_chart": charts.stacked_bars(teams),
             "assessed": assessed,
             "against_share": round(100 * assessed["against"] / assessed["total"]) if assessed["total"] else None,
             "waiting": waiting[:LIST_LIMIT],

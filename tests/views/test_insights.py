@@ -103,3 +103,11 @@ def test_revisit_queue_lists_overdue_decisions_and_drifted_flows(manager_client)
     assert "Crowded" in page and "3 consumers on a command flow." in page
     assert "Grown" in page and "Consumers grew from 1 to 2" in page
     assert "Calm" not in page
+
+
+def test_the_charts_numbers_table_gives_each_style(manager_client):
+    team = TeamFactory(name="Orders")
+    accepted(flow=FlowFactory(owner_team=team), style="command")
+    accepted(flow=FlowFactory(owner_team=team), style="command")
+    page = manager_client.get(reverse("overview")).content.decode()
+    assert '<th scope="row">Orders</th><td>2</td><td>0</td><td>0</td>' in page
