@@ -95,7 +95,8 @@ class SearchPaginator(LogPaginator):
 
     @cached_property
     def count(self) -> int:
-        return self.object_list[: self.LIMIT + 1].count()
+        # Only ids, unordered: the rank is not needed to count, and computing it is the cost.
+        return self.object_list.order_by().values("pk")[: self.LIMIT + 1].count()
 
     @property
     def capped(self) -> bool:
