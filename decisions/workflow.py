@@ -7,7 +7,6 @@ functions, which refuse whatever the rules do not allow.
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -378,8 +377,3 @@ def comment_retract(*, comment: Comment, by: AbstractBaseUser) -> Comment:
         comment.save()
         search.index_decisions([comment.decision_id])
     return comment
-
-
-def is_overdue(decision: Decision, today: datetime.date | None = None) -> bool:
-    today = today or timezone.localdate()
-    return bool(decision.revisit_on and decision.revisit_on < today and decision.status == Status.ACCEPTED)

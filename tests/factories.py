@@ -23,10 +23,6 @@ class UserFactory(factory.django.DjangoModelFactory):
             self.groups.add(Group.objects.get(name=extracted))
 
 
-class ArchitectFactory(UserFactory):
-    role = roles.ARCHITECTS
-
-
 class TeamFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Team

@@ -34,11 +34,6 @@ class Query:
     def is_empty(self) -> bool:
         return not self.groups and not self.excluded
 
-    @property
-    def words(self) -> list[str]:
-        """The positive words, for highlighting."""
-        return [word for group in self.groups for term in group for word in term.words]
-
 
 def _term(text: str) -> Term | None:
     words = tuple(word.lower() for word in WORD_CHARS.findall(text))
