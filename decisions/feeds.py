@@ -1,6 +1,7 @@
 """Atom feeds: newly accepted decisions, and any search of the log (same URL parameters)."""
 
 import datetime
+import re
 
 from django.contrib.syndication.views import Feed
 from django.http import HttpRequest, QueryDict
@@ -12,19 +13,25 @@ from .markdown import render_markdown
 from .models import Decision
 
 FEED_SIZE = 50
+# XML 1.0 cannot carry these, whatever escaping is done.
+NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    return NOT_XML.sub("", text)
 
 
 class DecisionFeed(Feed):
     feed_type = Atom1Feed
 
     def item_title(self, decision: Decision) -> str:
-        return str(decision)
+        return xml_text(str(decision))
 
     def item_description(self, decision: Decision) -> str:
         summary = f"<p>{decision.get_status_display()}"
         if decision.style:
             summary += f", {decision.get_style_display()}"
-        return summary + "</p>" + render_markdown(decision.decision_text)
+        return xml_text(summary + "</p>" + render_markdown(decision.decision_text))
 
     def item_link(self, decision: Decision) -> str:
         return decision.get_absolute_url()
@@ -54,7 +61,7 @@ class SearchFeed(DecisionFeed):
         return request.GET
 
     def title(self, params: QueryDict) -> str:
-        text = params.get("q", "").strip()
+        text = xml_text(params.get("q", "")).strip()
         return f"Decision Log: “{text[:100]}”" if text else "Decision Log: filtered decisions"
 
     def link(self, params: QueryDict) -> str:

@@ -26,6 +26,14 @@ def _limited(field: forms.Field, limit: int) -> forms.Field:
     return field
 
 
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def one_line(text: str) -> str:
+    """Collapse whitespace and drop control characters, which no title or name needs."""
+    return " ".join(CONTROL_CHARACTERS.sub(" ", text).split())
+
+
 def _gate_value(value: str) -> bool | None:
     return {"true": True, "false": False}.get(value)
 
@@ -123,7 +131,7 @@ class DecisionForm(forms.ModelForm):
         ].help_text = "Up to 200 characters. Say what was decided, e.g. “Publish OrderPlaced as an event”."
 
     def clean_title(self) -> str:
-        return " ".join(self.cleaned_data["title"].split())
+        return one_line(self.cleaned_data["title"])
 
     def clean_tags(self) -> str:
         tags: list[str] = []
@@ -200,7 +208,7 @@ class CatalogForm(forms.ModelForm):
         _limited(self.fields["description"], SECTION_LIMIT)
 
     def clean_name(self) -> str:
-        name = " ".join(self.cleaned_data["name"].split())
+        name = one_line(self.cleaned_data["name"])
         if not name:
             raise ValidationError("Give it a name.")
         return name
@@ -341,8 +349,11 @@ class LogFilterForm(forms.Form):
     FILTERS = ("style", "status", "team", "service", "flow", "tag", "filed_from", "filed_to", "against",
                "visibility", "growth", "coordination", "coupling")  # fmt: skip
 
+    def clean_q(self) -> str:
+        return one_line(self.cleaned_data["q"])
+
     def clean_tag(self) -> str:
-        return " ".join(self.cleaned_data["tag"].split()).lower()
+        return one_line(self.cleaned_data["tag"]).lower()
 
     def criteria(self) -> dict:
         """The valid values given, whatever else was wrong."""

@@ -3,6 +3,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -33,7 +34,7 @@ SORTS = {
 }
 
 
-def log_results(params: QueryDict) -> tuple[LogFilterForm, str, Decision]:
+def log_results(params: QueryDict) -> tuple[LogFilterForm, str, QuerySet[Decision]]:
     """The form, the sort and the decisions a log URL asks for (shared with the feed)."""
     form = LogFilterForm(params)
     criteria = form.criteria()
