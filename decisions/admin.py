@@ -1,7 +1,19 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Counter, Decision, Flow, Service, Team
+from .models import (
+    Comment,
+    Counter,
+    Decision,
+    Flow,
+    Notification,
+    Review,
+    ReviewRequest,
+    SearchDocument,
+    Service,
+    Team,
+    Transition,
+)
 
 
 @admin.register(Team)
@@ -44,3 +56,54 @@ class CounterAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class NeverDeleted(admin.ModelAdmin):
+    """The record of a discussion or a decision's life: kept, never deleted."""
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Comment)
+class CommentAdmin(NeverDeleted, SimpleHistoryAdmin):
+    list_display = ["decision", "author", "created_at", "edited_at", "retracted_at"]
+    raw_id_fields = ["decision", "author", "parent"]
+    readonly_fields = ["body_html"]
+
+
+@admin.register(Transition)
+class TransitionAdmin(NeverDeleted):
+    list_display = ["decision", "from_status", "to_status", "by", "at"]
+    list_filter = ["to_status"]
+    raw_id_fields = ["decision", "by"]
+
+
+@admin.register(ReviewRequest)
+class ReviewRequestAdmin(NeverDeleted):
+    list_display = ["decision", "reviewer", "state", "round"]
+    list_filter = ["state"]
+    raw_id_fields = ["decision", "reviewer", "requested_by"]
+
+
+@admin.register(Review)
+class ReviewAdmin(NeverDeleted):
+    list_display = ["decision", "reviewer", "verdict", "stale", "created_at"]
+    list_filter = ["verdict", "stale"]
+    raw_id_fields = ["decision", "reviewer"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["recipient", "text", "created_at", "read_at"]
+    raw_id_fields = ["recipient", "actor", "decision"]
+
+
+@admin.register(SearchDocument)
+class SearchDocumentAdmin(NeverDeleted):
+    """Read-only: rebuilt from the decision on every save (or by rebuild_search_index)."""
+
+    list_display = ["decision", "title"]
+    raw_id_fields = ["decision"]
+    readonly_fields = ["decision", "title", "body"]
+    exclude = ["vector"]

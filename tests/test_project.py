@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from decisions.models import Decision, Flow, Service, Team
-from tests.factories import DecisionFactory, UserFactory
+from tests.factories import CommentFactory, DecisionFactory, UserFactory
 
 
 def _import_settings(**env) -> subprocess.CompletedProcess:
@@ -94,8 +94,12 @@ def test_the_admin_never_deletes_decisions():
     )
     assert response.status_code in (200, 302)
     assert Decision.objects.filter(pk=decision.pk).exists()
-    for model in ("team", "service", "flow", "decision", "counter"):
-        assert client.get(reverse(f"admin:decisions_{model}_changelist")).status_code == 200
+    for model in ("team", "service", "flow", "decision", "counter", "comment", "transition", "reviewrequest",
+                  "review", "notification", "searchdocument"):  # fmt: skip
+        assert client.get(reverse(f"admin:decisions_{model}_changelist")).status_code == 200, model
+    comment = CommentFactory(decision=decision)
+    assert client.get(reverse("admin:decisions_comment_change", args=[comment.pk])).status_code == 200
+    assert client.get(reverse("admin:decisions_comment_delete", args=[comment.pk])).status_code == 403
 
 
 @pytest.mark.django_db
