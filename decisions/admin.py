@@ -5,6 +5,7 @@ from .models import (
     Comment,
     Counter,
     Decision,
+    DecisionLink,
     Flow,
     Notification,
     Review,
@@ -44,10 +45,20 @@ class DecisionAdmin(SimpleHistoryAdmin):
     list_filter = ["status", "style"]
     search_fields = ["title", "number"]
     raw_id_fields = ["flow", "supersedes", "author"]
-    readonly_fields = ["number", "recommendation", "recommendation_strength", "against_recommendation"]
+    readonly_fields = [
+        "number", "recommendation", "recommendation_strength", "against_recommendation",
+        "source_path", "source_format", "source_id", "source_status", "source_text",
+    ]  # fmt: skip
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(DecisionLink)
+class DecisionLinkAdmin(admin.ModelAdmin):
+    list_display = ["source", "kind", "target"]
+    list_filter = ["kind"]
+    raw_id_fields = ["source", "target"]
 
 
 @admin.register(Counter)

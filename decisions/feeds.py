@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
 
+from .log import log_results
 from .markdown import render_markdown
 from .models import Decision
 
@@ -68,6 +69,4 @@ class SearchFeed(DecisionFeed):
         return reverse("decision_list") + (f"?{params.urlencode()}" if params else "")
 
     def items(self, params: QueryDict):
-        from .views.decisions import log_results
-
         return log_results(params)[2][:FEED_SIZE]

@@ -7,10 +7,10 @@ from django.urls import reverse
 
 from . import factors
 from .models import Comment, Decision, Flow, Review, Service, Team
+from .tags import split_tags
 
 SECTION_LIMIT = 50_000
 REASON_LIMIT = 5_000
-TAG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9 ._/+-]{0,39}$")
 GATE_CHOICES = [
     ("true", "Yes: the caller waits for the answer"),
     ("false", "No: the caller can go on and learn the outcome later"),
@@ -39,7 +39,7 @@ def _gate_value(value: str) -> bool | None:
 
 
 class DecisionForm(forms.ModelForm):
-    MARKDOWN_SECTIONS = ("context", "decision_text", "consequences", "considered_options")
+    MARKDOWN_SECTIONS = ("context", "decision_text", "consequences", "considered_options", "other_sections")
     # The revision this edit started from, to refuse saving over someone else's newer change.
     revision = forms.IntegerField(required=False, widget=forms.HiddenInput)
     caller_needs_result = forms.TypedChoiceField(
@@ -74,6 +74,7 @@ class DecisionForm(forms.ModelForm):
             "decision_text",
             "consequences",
             "considered_options",
+            "other_sections",
             "deciders",
             "tags",
             "decided_on",
@@ -134,19 +135,13 @@ class DecisionForm(forms.ModelForm):
         return one_line(self.cleaned_data["title"])
 
     def clean_tags(self) -> str:
-        tags: list[str] = []
-        for raw in self.cleaned_data["tags"].split(","):
-            tag = " ".join(raw.split()).lower()
-            if not tag:
-                continue
-            if not TAG_PATTERN.match(tag):
-                raise ValidationError(
-                    f"“{tag[:40]}” is not a tag we can keep: use letters, digits, spaces and . _ / + -, "
-                    "up to 40 characters, starting with a letter or digit."
-                )
-            if tag not in tags:
-                tags.append(tag)
-        return ",".join(tags)
+        tags, rejected = split_tags(self.cleaned_data["tags"].split(","))
+        if rejected:
+            raise ValidationError(
+                f"“{rejected[0][:40]}” is not a tag we can keep: use letters, digits, spaces and . _ / + -, "
+                "up to 40 characters, starting with a letter or digit."
+            )
+        return tags
 
     def clean_supersedes(self) -> Decision | None:
         supersedes = self.cleaned_data["supersedes"]
@@ -363,3 +358,53 @@ class LogFilterForm(forms.Form):
     def ignored(self) -> list[str]:
         return [f"{self.fields[name].label or name.capitalize()}: {' '.join(errors)}" for name, errors in
                 self.errors.items()]  # fmt: skip
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".zip,.md,.markdown,.mdx"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple) and data:
+            return [single(item, initial) for item in data]
+        return [single(data or None, initial)]  # nothing chosen: the "required" error
+
+
+UPLOAD_LIMIT_MB = 20
+
+
+class ImportForm(forms.Form):
+    files = MultipleFileField(
+        label="ADR files",
+        help_text=f"A .zip of your ADR folder, or one or more Markdown files. Up to {UPLOAD_LIMIT_MB} MB in all, "
+        "5,000 files, 1 MB per file.",
+        error_messages={"required": "Choose a .zip or Markdown files to import."},
+    )
+    collection = forms.CharField(
+        required=False,
+        max_length=100,
+        help_text="A name kept with each file's path, so importing the same collection again updates its "
+        "decisions instead of adding copies. Leave empty to use the zip's name.",
+    )
+    skip_broken = forms.BooleanField(
+        required=False, label="Import the other files even if some cannot be read (they are listed)"
+    )
+
+    def clean_files(self) -> list:
+        files = self.cleaned_data["files"]
+        if sum(upload.size for upload in files) > UPLOAD_LIMIT_MB * 1_000_000:
+            raise ValidationError(f"The files come to more than {UPLOAD_LIMIT_MB} MB. Import them in parts.")
+        zips = [upload for upload in files if upload.name.lower().endswith(".zip")]
+        if zips and len(files) > 1:
+            raise ValidationError("Upload one zip on its own, or Markdown files without a zip.")
+        return files
+
+    def clean_collection(self) -> str:
+        name = re.sub(r"[^\w.-]+", "-", one_line(self.cleaned_data["collection"])).strip("-.")
+        return name

@@ -268,6 +268,17 @@ class Decision(models.Model):
     # How many consumers the flow had when this was accepted, to spot flows that grew since.
     consumers_when_decided = models.PositiveIntegerField(null=True, blank=True, editable=False)
 
+    other_sections = models.TextField(
+        "more sections", blank=True, help_text="Markdown. Sections beyond the ones above, each under its own heading."
+    )
+    # Where an imported decision came from (see decisions/adr_files): kept so a second
+    # import of the same file updates it, and so nobody loses the original.
+    source_path = models.CharField(max_length=500, blank=True, editable=False)
+    source_format = models.CharField(max_length=20, blank=True, editable=False)
+    source_id = models.CharField("original id", max_length=200, blank=True, editable=False)
+    source_status = models.CharField("original status", max_length=200, blank=True, editable=False)
+    source_text = models.TextField(blank=True, editable=False)
+
     history = HistoricalRecords(excluded_fields=["updated_at"])
     objects = DecisionQuerySet.as_manager()
 
@@ -300,6 +311,9 @@ class Decision(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(status__in=DecisionStatus.values), name="decision_status_valid"),
             models.CheckConstraint(condition=models.Q(style__in=DecisionStyle.values), name="decision_style_valid"),
+            models.UniqueConstraint(
+                fields=["source_path"], name="decision_source_path", condition=~models.Q(source_path="")
+            ),
         ]
 
     def __str__(self) -> str:
@@ -339,7 +353,7 @@ class Decision(models.Model):
 
     @property
     def code(self) -> str:
-        return f"ADR-{self.number:04d}" if self.number else "ADR-(new)"
+        return f"ADR-{self.number:04d}" if self.number is not None else "ADR-(new)"
 
     def latest_revision_id(self) -> int | None:
         return self.history.order_by("-history_id").values_list("history_id", flat=True).first()
@@ -386,6 +400,26 @@ class Decision(models.Model):
     @property
     def tag_list(self) -> list[str]:
         return [tag for tag in self.tags.split(",") if tag]
+
+
+class DecisionLink(models.Model):
+    """A typed link between two decisions beyond `Decision.supersedes`, as ADR files write them."""
+
+    class Kind(models.TextChoices):
+        SUPERSEDES = "supersedes", "Supersedes"
+        AMENDS = "amends", "Amends"
+        RELATES = "relates", "Relates to"
+
+    source = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="links")
+    target = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="linked_from")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+
+    class Meta:
+        ordering = ["kind", "target__number"]
+        constraints = [models.UniqueConstraint(fields=["source", "target", "kind"], name="one_link_per_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.source.code} {self.get_kind_display().lower()} {self.target.code}"
 
 
 class Transition(models.Model):

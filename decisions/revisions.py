@@ -15,7 +15,7 @@ DIFF_FIELDS = [
     "visibility", "visibility_reason", "growth", "growth_reason",
     "coordination", "coordination_reason", "coupling", "coupling_reason",
     "recommendation", "recommendation_strength", "justification",
-    "context", "decision_text", "consequences", "considered_options",
+    "context", "decision_text", "consequences", "considered_options", "other_sections",
     "deciders", "tags", "decided_on", "revisit_on", "supersedes",
 ]  # fmt: skip
 

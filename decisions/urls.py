@@ -1,10 +1,12 @@
 from django.urls import path
 
 from .feeds import AcceptedFeed, SearchFeed
-from .views import catalog, comments, decisions, help, history, insights, people, review
+from .views import adr_files, catalog, comments, decisions, help, history, insights, people, review
 
 urlpatterns = [
     path("", decisions.decision_list, name="decision_list"),
+    path("decisions/import/", adr_files.adr_import, name="adr_import"),
+    path("decisions/export.zip", adr_files.adr_export, name="adr_export"),
     path("decisions/new/", decisions.decision_create, name="decision_create"),
     path("decisions/assess/", decisions.decision_assess, name="decision_assess"),
     path("decisions/<int:number>/", decisions.decision_detail, name="decision_detail"),

@@ -73,6 +73,7 @@ def document_text(decision: Decision, comments: Iterable[str]) -> tuple[str, str
     """The title and body a decision is found by."""
     parts = [
         decision.context, decision.decision_text, decision.consequences, decision.considered_options,
+        decision.other_sections,
         decision.sync_reason, decision.visibility_reason, decision.growth_reason, decision.coordination_reason,
         decision.coupling_reason, decision.justification, decision.logic_location, decision.deciders,
         decision.tags.replace(",", ", "),

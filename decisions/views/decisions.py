@@ -3,7 +3,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -11,6 +10,7 @@ from django.utils.functional import cached_property
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import factors, search, timeline, workflow
+from ..adr_files import export
 from ..forms import (
     LEVEL_CHOICES,
     CommentForm,
@@ -20,32 +20,11 @@ from ..forms import (
     ReviewForm,
     TransitionForm,
 )
+from ..log import log_results
 from ..markdown import render_markdown
 from ..models import Decision, Team
 
 ASSESS_BUTTON = "_assess"
-
-
-SORTS = {
-    "relevance": ("-rank", "-number"),
-    "newest": ("-created_at", "-number"),
-    "oldest": ("created_at", "number"),
-    "number": ("-number",),
-}
-
-
-def log_results(params: QueryDict) -> tuple[LogFilterForm, str, QuerySet[Decision]]:
-    """The form, the sort and the decisions a log URL asks for (shared with the feed)."""
-    form = LogFilterForm(params)
-    criteria = form.criteria()
-    text = criteria.get("q", "")
-    decisions = Decision.objects.for_list().for_log(criteria)
-    if text:
-        decisions = search.search(decisions, text)
-    sort = criteria.get("sort") or ("relevance" if text else "newest")
-    if sort == "relevance" and not text:
-        sort = "newest"
-    return form, sort, decisions.order_by(*SORTS[sort])
 
 
 def _without(params: QueryDict, *names: str) -> str:
@@ -120,7 +99,8 @@ def decision_list(request: HttpRequest) -> HttpResponse:
         "active_filters": _active_filters(form, request.GET),
         "ignored": form.ignored(),
         "query_string": _without(request.GET),
-        "feed_query": request.GET.urlencode(),
+        "feed_query": _without(request.GET, "format"),
+        "export_formats": export.FORMATS,
         "teams": Team.objects.only("name").order_by("name"),
         "level_choices": LEVEL_CHOICES,
         "level_filters": [(f.key, f.name, request.GET.get(f.key, "")) for f in factors.FACTORS],
@@ -137,6 +117,18 @@ def decision_list(request: HttpRequest) -> HttpResponse:
 def get_decision(number: int) -> Decision:
     queryset = Decision.objects.select_related("flow__producer", "flow__owner_team", "author", "supersedes")
     return get_object_or_404(queryset, number=number)
+
+
+INCOMING_LINK_LABELS = {"supersedes": "Superseded by", "amends": "Amended by", "relates": "Related to"}
+
+
+def decision_links(decision: Decision) -> list[tuple[str, Decision]]:
+    """The decision's typed links both ways, as (what it says, the other decision)."""
+    outgoing = decision.links.select_related("target").only("kind", "source", "target__number", "target__title")
+    incoming = decision.linked_from.select_related("source").only("kind", "target", "source__number", "source__title")
+    return [(link.get_kind_display(), link.target) for link in outgoing] + [
+        (INCOMING_LINK_LABELS[link.kind], link.source) for link in incoming
+    ]
 
 
 def detail_context(request: HttpRequest, decision: Decision, **forms) -> dict:
@@ -160,6 +152,7 @@ def detail_context(request: HttpRequest, decision: Decision, **forms) -> dict:
             decision.superseded_by.only("number", "title", "status", "supersedes").order_by(),
             key=lambda newer: newer.number,
         ),
+        "links": decision_links(decision),
         "assessment": decision.assessment,
         "review": workflow.review_state(requests),
         "can": workflow.permissions_for(request.user, decision, requests),

@@ -2,6 +2,7 @@ import pytest
 from django.urls import reverse
 
 from decisions import workflow
+from decisions.models import DecisionLink
 from tests.factories import AssessedDecisionFactory, CommentFactory, DecisionFactory, FlowFactory
 
 pytestmark = pytest.mark.django_db
@@ -86,13 +87,18 @@ class TestDecisionDetail:
 
     def test_a_fixed_number_of_queries(self, manager_client, architect, django_assert_max_num_queries):
         decision = AssessedDecisionFactory(author=architect)
-        AssessedDecisionFactory.create_batch(5, flow=decision.flow, supersedes=decision)
+        newer = AssessedDecisionFactory.create_batch(5, flow=decision.flow, supersedes=decision)
+        for other in newer:
+            DecisionLink.objects.create(source=decision, target=other, kind="amends")
+            DecisionLink.objects.create(source=other, target=decision, kind="relates")
         for index in range(25):
             top = CommentFactory(decision=decision, body=f"Comment {index}")
             CommentFactory(decision=decision, parent=top)
-        with django_assert_max_num_queries(12):
+        # Two more than before imports: the links out of and into the decision.
+        with django_assert_max_num_queries(14):
             page = manager_client.get(reverse("decision_detail", args=[decision.number])).content.decode()
         assert page.count('class="comment"') == 50
+        assert page.count("<dt>Amends</dt>") == 5 and page.count("<dt>Related to</dt>") == 5
 
 
 class TestFlowPage:

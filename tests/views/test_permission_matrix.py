@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
@@ -131,6 +132,11 @@ ACTIONS = {
             "consumers": [w.flow.consumers.get().pk],
             "owner_team": w.flow.owner_team.pk,
         },  # fmt: skip
+        {"author", "architect"},
+    ),
+    "import ADR files": (
+        lambda w: reverse("adr_import"),
+        lambda w: {"files": SimpleUploadedFile("0042-imported.md", b"# 42. Imported\n")},
         {"author", "architect"},
     ),
 }

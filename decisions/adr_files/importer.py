@@ -1,0 +1,327 @@
+"""Bring a collection of ADR Markdown files into the log: atomically, and idempotently.
+
+A collection is a folder (searched recursively) or a zip. Each decision keeps the path it
+came from, prefixed with the collection's name, so importing the same collection again
+updates those decisions in place instead of adding copies.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import Max
+
+from .. import search
+from ..models import DECISION_COUNTER, Counter, Decision, DecisionLink, Flow, Transition
+from ..workflow import flow_refresh_current
+from . import parse
+
+MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdx")
+MAX_FILES = 5_000
+MAX_TOTAL_BYTES = 50_000_000
+
+# The fields an import writes; a second import compares these to tell "updated" from "unchanged".
+IMPORTED_FIELDS = [
+    "title", "status", "decided_on", "revisit_on", "deciders", "tags", "context", "decision_text", "consequences",
+    "considered_options", "other_sections", "source_format", "source_id", "source_status", "source_text",
+]  # fmt: skip
+INTEGRATION_FIELDS = [
+    "flow", "style", "logic_location", "caller_needs_result", "sync_reason", "visibility", "visibility_reason",
+    "growth", "growth_reason", "coordination", "coordination_reason", "coupling", "coupling_reason", "justification",
+]  # fmt: skip
+
+
+class CollectionError(Exception):
+    """The folder or zip as a whole cannot be imported; the message says why."""
+
+
+@dataclass
+class FileResult:
+    path: str
+    outcome: str  # imported, updated, unchanged, skipped or broken
+    reason: str = ""
+    number: int | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ImportReport:
+    collection: str
+    results: list[FileResult] = field(default_factory=list)
+    ignored: int = 0  # files that are not Markdown, such as images
+    committed: bool = False
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for result in self.results if result.outcome == outcome)
+
+    @property
+    def broken(self) -> list[FileResult]:
+        return [result for result in self.results if result.outcome == "broken"]
+
+    def summary(self) -> str:
+        counts = ", ".join(
+            f"{self.count(outcome)} {outcome}" for outcome in ("imported", "updated", "unchanged", "skipped", "broken")
+        )
+        return counts + (f", {self.ignored} other files ignored" if self.ignored else "")
+
+
+def collection_name(path: str) -> str:
+    name = PurePosixPath(path.replace("\\", "/").rstrip("/")).name
+    name = re.sub(r"\.zip$", "", name, flags=re.IGNORECASE)
+    return re.sub(r"[^\w.-]+", "-", name).strip("-.") or "import"
+
+
+def read_folder(root: Path) -> list[tuple[str, bytes]]:
+    if not root.is_dir():
+        raise CollectionError(f"{root} is not a folder.")
+    files = [path for path in sorted(root.rglob("*")) if path.is_file() and not path.is_symlink()]
+    if len(files) > MAX_FILES:
+        raise CollectionError(f"The folder holds {len(files)} files; the limit is {MAX_FILES}.")
+    return [(path.relative_to(root).as_posix(), path.read_bytes()) for path in files]
+
+
+def read_zip(source) -> list[tuple[str, bytes]]:
+    """The files of a zip, checked against the limits before anything is unpacked."""
+    try:
+        archive = zipfile.ZipFile(source)
+    except (zipfile.BadZipFile, OSError):
+        raise CollectionError("The file is not a valid zip archive.") from None
+    with archive:
+        members = [info for info in archive.infolist() if not info.is_dir()]
+        if len(members) > MAX_FILES:
+            raise CollectionError(f"The zip holds {len(members)} files; the limit is {MAX_FILES}.")
+        if sum(info.file_size for info in members) > MAX_TOTAL_BYTES:
+            raise CollectionError(f"The zip unpacks to more than {MAX_TOTAL_BYTES // 1_000_000} MB.")
+        files = []
+        for info in members:
+            name = info.filename.replace("\\", "/")
+            if name.startswith("__MACOSX/") or PurePosixPath(name).name.startswith("._"):
+                continue
+            try:
+                files.append((name, archive.read(info)))
+            except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError):
+                raise CollectionError(f"{name} in the zip cannot be unpacked (damaged or encrypted).") from None
+    return _without_common_folder(files)
+
+
+def _without_common_folder(files: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
+    """A zip of a folder holds paths like `adr/0001-x.md`: drop the shared `adr/`, as a folder import would."""
+    tops = {name.split("/", 1)[0] for name, _ in files}
+    if len(tops) == 1 and all("/" in name for name, _ in files):
+        return [(name.split("/", 1)[1], data) for name, data in files]
+    return files
+
+
+def adrs_import(
+    files: list[tuple[str, bytes]],
+    *,
+    collection: str,
+    by: AbstractBaseUser | None,
+    skip_broken: bool = False,
+    advance: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Import the files (path inside the collection, bytes). Nothing is written if a file is broken,
+    unless `skip_broken`; then the broken files are reported and the others imported."""
+    report = ImportReport(collection=collection)
+    parsed: list[tuple[parse.ParsedAdr, FileResult]] = []
+    for path, data in files:
+        if not path.lower().endswith(MARKDOWN_SUFFIXES):
+            report.ignored += 1
+            continue
+        result = FileResult(path=path, outcome="")
+        report.results.append(result)
+        try:
+            text = parse.decode(data)
+            reason = parse.skip_reason(path, text)
+            if reason:
+                result.outcome, result.reason = "skipped", reason
+                continue
+            adr = parse.parse(path, text)
+        except parse.BrokenFile as error:
+            result.outcome, result.reason = "broken", str(error)
+            continue
+        result.warnings = adr.warnings
+        parsed.append((adr, result))
+    if report.broken and not skip_broken:
+        return report
+
+    with transaction.atomic():
+        decisions = _write_decisions(parsed, collection=collection, by=by, advance=advance)
+        _write_links(parsed, decisions, collection=collection)
+    report.committed = True
+    changed = [decisions[adr.path] for adr, result in parsed if result.outcome in ("imported", "updated")]
+    search.index_decisions(decision.pk for decision in changed)
+    for flow_id in {decision.flow_id for decision in changed if decision.flow_id}:
+        flow_refresh_current(flow_id)
+    return report
+
+
+def _source_path(collection: str, path: str) -> str:
+    return f"{collection}/{path}"
+
+
+def _write_decisions(parsed, *, collection, by, advance) -> dict[str, Decision]:
+    existing = {
+        decision.source_path: decision
+        for decision in Decision.objects.select_for_update().filter(
+            source_path__in=[_source_path(collection, adr.path) for adr, _ in parsed]
+        )
+    }
+    claims = _claim_numbers([adr for adr, _ in parsed if _source_path(collection, adr.path) not in existing])
+    flows = {flow.name: flow for flow in Flow.objects.filter(name__in=_flow_names(parsed))}
+    decisions: dict[str, Decision] = {}
+    for adr, result in parsed:
+        decision = existing.get(_source_path(collection, adr.path))
+        new_values = _values(adr, flows, result)
+        if decision is None:
+            decision = Decision(source_path=_source_path(collection, adr.path), author=by, **new_values)
+            decision.number = claims.get(adr.path)
+            if adr.number is not None and decision.number is None:
+                result.warnings.append(f"number {adr.number} was taken, so it got a new number")
+            decision._change_reason = f"Imported from {adr.path}"
+            _save(decision)
+            result.outcome = "imported"
+        elif any(getattr(decision, name) != value for name, value in new_values.items()):
+            old_status = decision.status
+            for name, value in new_values.items():
+                setattr(decision, name, value)
+            decision._change_reason = f"Updated from {adr.path}"
+            _save(decision)
+            if old_status != decision.status:
+                Transition.objects.create(
+                    decision=decision, from_status=old_status, to_status=decision.status, by=by,
+                    note=f"Status set by importing {adr.path}",
+                )  # fmt: skip
+            result.outcome = "updated"
+        else:
+            result.outcome = "unchanged"
+        result.number = decision.number
+        decisions[adr.path] = decision
+        if advance:
+            advance(1)
+    return decisions
+
+
+def _claim_numbers(new: list[parse.ParsedAdr]) -> dict[str, int]:
+    """Keep each file's own number where it is free (the first file to claim a number wins),
+    and move the counter past them, so the decisions without one are numbered after."""
+    taken = set(
+        Decision.objects.filter(number__in={adr.number for adr in new if adr.number is not None}).values_list(
+            "number", flat=True
+        )
+    )
+    claims = {}
+    for adr in new:
+        if adr.number is not None and adr.number not in taken:
+            claims[adr.path] = adr.number
+            taken.add(adr.number)
+    if claims:
+        highest = max(claims.values())
+        Counter.objects.get_or_create(
+            name=DECISION_COUNTER, defaults={"value": Decision.objects.aggregate(m=Max("number"))["m"] or 0}
+        )
+        Counter.objects.filter(name=DECISION_COUNTER, value__lt=highest).update(value=highest)
+    return claims
+
+
+def _save(decision: Decision) -> None:
+    # An import mirrors what the file says, so the status may move off the review graph.
+    decision._stored_status = None
+    decision.save()
+
+
+def _flow_names(parsed) -> set[str]:
+    return {adr.integration["flow"] for adr, _ in parsed if adr.integration.get("flow")}
+
+
+def _values(adr: parse.ParsedAdr, flows: dict[str, Flow], result: FileResult) -> dict:
+    values = {
+        "title": adr.title,
+        "status": adr.status,
+        "decided_on": adr.decided_on,
+        "revisit_on": adr.revisit_on,
+        "deciders": adr.deciders,
+        "tags": adr.tags,
+        "context": adr.context,
+        "decision_text": adr.decision_text,
+        "consequences": adr.consequences,
+        "considered_options": adr.considered_options,
+        "other_sections": adr.other_sections,
+        "source_format": adr.format,
+        "source_id": adr.source_id[:200],
+        "source_status": adr.status_text,
+        "source_text": adr.text,
+    }
+    if adr.integration:
+        integration = parse.integration_fields(adr.integration)
+        flow_name = adr.integration.get("flow", "")
+        integration["flow"] = flows.get(flow_name)
+        if flow_name and integration["flow"] is None:
+            result.warnings.append(f'no flow is called "{flow_name}", so the decision is not linked to a flow')
+        values |= {name: integration.get(name, _blank(name)) for name in INTEGRATION_FIELDS}
+    return values
+
+
+def _blank(name: str):
+    field = Decision._meta.get_field(name)
+    return None if field.null else ""
+
+
+def _write_links(parsed, decisions: dict[str, Decision], *, collection: str) -> None:
+    by_number = {adr.number: decisions[adr.path] for adr, _ in parsed if adr.number is not None}
+    by_name = {PurePosixPath(path).name.lower(): decision for path, decision in decisions.items()}
+    for adr, result in parsed:
+        decision = decisions[adr.path]
+        wanted: set[tuple[int, int, str]] = set()
+        for link in adr.links:
+            target = _resolve(link.target, adr.path, decisions, by_number, by_name, collection)
+            if target is None:
+                result.warnings.append(f"the link to {link.target} points to no decision in this import")
+                continue
+            if target.pk == decision.pk:
+                continue
+            source, target, kind = _direction(link.kind, decision, target)
+            wanted.add((source.pk, target.pk, kind))
+        _apply_links(decision, wanted)
+
+
+def _resolve(target: str, path: str, by_path, by_number, by_name, collection) -> Decision | None:
+    if target.startswith("#"):
+        return by_number.get(int(target[1:]))
+    joined = posixpath.normpath(posixpath.join(posixpath.dirname(path), target))
+    found = by_path.get(joined) or by_name.get(PurePosixPath(target).name.lower())
+    if found is None:
+        found = Decision.objects.filter(source_path=_source_path(collection, joined)).first()
+    return found
+
+
+def _direction(kind: str, decision: Decision, target: Decision) -> tuple[Decision, Decision, str]:
+    if kind == "superseded_by":
+        return target, decision, DecisionLink.Kind.SUPERSEDES
+    if kind == "amended_by":
+        return target, decision, DecisionLink.Kind.AMENDS
+    if kind in ("supersedes", "amends"):
+        return decision, target, kind
+    return decision, target, DecisionLink.Kind.RELATES
+
+
+def _apply_links(decision: Decision, wanted: set[tuple[int, int, str]]) -> None:
+    """Make the links a file declares exist. The first decision it supersedes goes in
+    `Decision.supersedes`, the field the rest of the app shows; any others become links."""
+    for source_id, target_id, kind in sorted(wanted):
+        if kind == DecisionLink.Kind.SUPERSEDES:
+            source = decision if source_id == decision.pk else Decision.objects.get(pk=source_id)
+            if source.supersedes_id in (None, target_id):
+                if source.supersedes_id is None:
+                    source.supersedes_id = target_id
+                    source._change_reason = "Link imported"
+                    _save(source)
+                continue
+        DecisionLink.objects.get_or_create(source_id=source_id, target_id=target_id, kind=kind)

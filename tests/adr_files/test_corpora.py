@@ -1,0 +1,131 @@
+"""Import every real ADR collection in ../shared/corpora/ and check it file by file.
+
+The oracle is independent of the parser: every line of a file's text must reach the decision
+(nothing dropped), the title must be the file's own H1, and the statuses per collection must
+match the counts that ../shared/corpora/README.md gives for them.
+"""
+
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from decisions.adr_files import importer
+from decisions.models import Decision
+
+CORPORA = Path(__file__).resolve().parents[3] / "shared" / "corpora"
+COLLECTIONS = sorted(path.name for path in CORPORA.iterdir() if path.is_dir()) if CORPORA.is_dir() else []
+
+# From the corpora README: what each collection's files say in their status, as written.
+STATUS_COUNTS = {
+    "alphagov__govuk-aws": {"Accepted": 28, "Pending": 6, "Proposed": 1, "Approved": 1, "Partly superseded": 1},
+    "cisagov__manage.get.gov": {"Accepted": 18, "Approved": 8, "Proposed": 2, "In Review": 2, "Under Review": 1},
+    "npryce__adr-tools": {"Accepted": 9},
+}
+# Files a person would not call decisions, and why; everything else must be imported.
+EXPECTED_SKIPS = {
+    "JabRef__jabref": {"adr-template.md": "template", "index.md": "index page"},
+    "adr__madr": {
+        "adr-template.md": "template",
+        "index.md": "index page",
+        "template/README.md": "index page",
+        "template/adr-template.md": "template",
+        "template/adr-template-minimal.md": "template",
+        "template/adr-template-bare.md": "template",
+        "template/adr-template-bare-minimal.md": "template",
+        "v2.1.2_docs-adr/index.md": "index page",
+        "v2.1.2_docs-adr/template.md": "template",
+        "v3.0.0_docs-decisions/adr-template.md": "template",
+        "v3.0.0_docs-decisions/index.md": "index page",
+    },
+    "thomvaill__log4brains": {
+        "docs/adr/README.md": "index page",
+        "docs/adr/index.md": "index page",
+        "docs/adr/template.md": "template",
+        "packages/core/integration-tests/ro-project/docs/adr/template.md": "template",
+        "packages/core/integration-tests/ro-project/packages/package1/adr/template.md": "template",
+    },
+}
+TEXT_FIELDS = ["context", "decision_text", "consequences", "considered_options", "other_sections", "source_status"]
+METADATA = re.compile(r"^\s*(?:[*-]\s+)?(?:\*\*)?(status|date|deciders|decision-makers|tags)(?:\*\*)?:", re.IGNORECASE)
+LINK_ONLY = re.compile(
+    r"^[*-]?\s*(supersedes|superseded by|superceded by|amends|amended by|refine[sd]|relate[sd] to)\b", re.I
+)
+
+
+def _body_lines(text: str) -> list[str]:
+    """The lines of a file a reader would miss if they were dropped: not front matter, the title,
+    headings, metadata lines or lines holding only a link to another ADR."""
+    if text.startswith("---\n"):
+        end = text.find("\n---", 4)
+        text = text[end + 4 :]
+    lines = []
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#") or METADATA.match(stripped) or LINK_ONLY.match(stripped):
+            continue
+        if re.fullmatch(r"<!--.*-->", stripped):
+            continue
+        lines.append(stripped)
+    return lines
+
+
+def _first_h1(text: str) -> str | None:
+    if text.startswith("---\n"):
+        text = text[text.find("\n---", 4) + 4 :]
+    in_fence = False
+    for line in text.split("\n"):
+        if line.startswith("```"):
+            in_fence = not in_fence
+        elif not in_fence and line.startswith("# "):
+            return line[2:].strip()
+    return None
+
+
+@pytest.fixture(scope="module")
+def report_lines():
+    lines = []
+    yield lines
+    print("\n\nADR corpora imported:\n" + "\n".join(lines))  # shown with -s, and in CI logs on failure
+
+
+@pytest.mark.skipif(not COLLECTIONS, reason="../shared/corpora is not on this machine")
+@pytest.mark.parametrize("collection", COLLECTIONS)
+def test_every_file_of_a_real_collection_comes_through(db, collection, report_lines):
+    files = importer.read_folder(CORPORA / collection)
+    report = importer.adrs_import(files, collection=collection, by=None)
+    assert report.committed and not report.broken
+
+    skipped = {result.path: result.reason for result in report.results if result.outcome == "skipped"}
+    expected = EXPECTED_SKIPS.get(collection, {})
+    assert skipped.keys() == expected.keys()
+    for path, reason in skipped.items():
+        assert expected[path] in reason, path
+
+    texts = dict(files)
+    decisions = {d.source_path.split("/", 1)[1]: d for d in Decision.objects.filter(source_path__startswith=collection)}
+    assert decisions.keys() == {r.path for r in report.results if r.outcome == "imported"}
+    for path, decision in decisions.items():
+        text = texts[path].decode("utf-8-sig").replace("\r\n", "\n")
+        assert decision.source_text == text, path
+        h1 = _first_h1(text)
+        if h1:
+            assert decision.title in h1 or h1.endswith(decision.title), path
+        kept = "\n".join(getattr(decision, name) for name in TEXT_FIELDS)
+        missing = [line for line in _body_lines(text) if line != h1 and line not in kept]
+        assert not missing, f"{path} lost: {missing[:3]}"
+
+    if collection in STATUS_COUNTS:
+        written = Counter(d.source_status for d in decisions.values())
+        for status, count in STATUS_COUNTS[collection].items():
+            assert written[status] == count, status
+    statuses = Counter(d.status for d in decisions.values())
+    report_lines.append(
+        f"  {collection:26} {report.summary():60} statuses: "
+        + ", ".join(f"{status} {count}" for status, count in sorted(statuses.items()))
+    )
+
+    again = importer.adrs_import(files, collection=collection, by=None)
+    assert again.count("unchanged") == len(decisions)
+    assert Decision.objects.filter(source_path__startswith=collection).count() == len(decisions)
