@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "template_partials",
     "simple_history",
     "axes",
+    "ninja",
     "decisions",
 ]
 

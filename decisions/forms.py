@@ -408,3 +408,15 @@ class ImportForm(forms.Form):
     def clean_collection(self) -> str:
         name = re.sub(r"[^\w.-]+", "-", one_line(self.cleaned_data["collection"])).strip("-.")
         return name
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        max_length=100, help_text="What the token is for, so you can tell your tokens apart. Up to 100 characters."
+    )
+
+    def clean_name(self) -> str:
+        name = one_line(self.cleaned_data["name"])
+        if not name:
+            raise ValidationError("Give the token a name.")
+        return name

@@ -422,6 +422,24 @@ class DecisionLink(models.Model):
         return f"{self.source.code} {self.get_kind_display().lower()} {self.target.code}"
 
 
+class ApiToken(models.Model):
+    """A personal token for scripts that use the API. Only its hash is stored; the token is shown once."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, help_text="What the token is for, such as “CI export job”.")
+    prefix = models.CharField(max_length=12, editable=False)  # shown, so people can tell their tokens apart
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+
 class Transition(models.Model):
     """One status change of a decision: who, when, from, to, and why."""
 

@@ -110,7 +110,7 @@ def test_a_server_error_shows_the_friendly_page(architect, monkeypatch):
     def explode(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("decisions.views.decisions.LogPaginator.page", explode)
+    monkeypatch.setattr("decisions.log.LogPaginator.page", explode)
     response = client.get(reverse("decision_list"))
     assert response.status_code == 500
     assert "Something went wrong on our side" in response.content.decode()

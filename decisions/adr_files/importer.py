@@ -185,14 +185,14 @@ def _write_decisions(parsed, *, collection, by, advance) -> dict[str, Decision]:
             decision.number = claims.get(adr.path)
             if adr.number is not None and decision.number is None:
                 result.warnings.append(f"number {adr.number} was taken, so it got a new number")
-            decision._change_reason = f"Imported from {adr.path}"
+            decision._change_reason = _reason("Imported from", adr.path)
             _save(decision)
             result.outcome = "imported"
         elif any(getattr(decision, name) != value for name, value in new_values.items()):
             old_status = decision.status
             for name, value in new_values.items():
                 setattr(decision, name, value)
-            decision._change_reason = f"Updated from {adr.path}"
+            decision._change_reason = _reason("Updated from", adr.path)
             _save(decision)
             if old_status != decision.status:
                 Transition.objects.create(
@@ -229,6 +229,12 @@ def _claim_numbers(new: list[parse.ParsedAdr]) -> dict[str, int]:
         )
         Counter.objects.filter(name=DECISION_COUNTER, value__lt=highest).update(value=highest)
     return claims
+
+
+def _reason(words: str, path: str) -> str:
+    """A history change reason, which holds 100 characters: keep the end of a long path."""
+    reason = f"{words} {path}"
+    return reason if len(reason) <= 100 else f"{words} …{path[-(98 - len(words)) :]}"
 
 
 def _save(decision: Decision) -> None:

@@ -2,11 +2,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.functional import cached_property
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import factors, search, timeline, workflow
@@ -20,7 +18,7 @@ from ..forms import (
     ReviewForm,
     TransitionForm,
 )
-from ..log import log_results
+from ..log import LogPaginator, SearchPaginator, log_results
 from ..markdown import render_markdown
 from ..models import Decision, Team
 
@@ -53,34 +51,6 @@ def _active_filters(form: LogFilterForm, params: QueryDict) -> list[dict]:
             shown = str(value)
         active.append({"label": field.label or name.capitalize(), "value": shown, "remove": _without(params, name)})
     return active
-
-
-class LogPaginator(Paginator):
-    """Finds a page's ids through the indexes first, then loads only those rows: with OFFSET,
-    a database otherwise reads every wide row it skips (a deferred join)."""
-
-    def page(self, number):
-        number = self.validate_number(number)
-        bottom = (number - 1) * self.per_page
-        top = min(bottom + self.per_page, self.count)
-        ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
-        rows = Decision.objects.for_list().in_bulk(ids)
-        return self._get_page([rows[pk] for pk in ids], number, self)
-
-
-class SearchPaginator(LogPaginator):
-    """Counts matches only up to a limit: counting every match of a common word costs more than the page."""
-
-    LIMIT = 1000
-
-    @cached_property
-    def count(self) -> int:
-        # Only ids, unordered: the rank is not needed to count, and computing it is the cost.
-        return self.object_list.order_by().values("pk")[: self.LIMIT + 1].count()
-
-    @property
-    def capped(self) -> bool:
-        return self.count > self.LIMIT
 
 
 def decision_list(request: HttpRequest) -> HttpResponse:

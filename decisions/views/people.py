@@ -4,10 +4,11 @@ from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
-from .. import timeline
-from ..models import Decision, Notification, ReviewRequest
+from .. import timeline, tokens
+from ..forms import ApiTokenForm
+from ..models import ApiToken, Decision, Notification, ReviewRequest
 
 Status = Decision.Status
 
@@ -59,3 +60,21 @@ def notification_read_all(request: HttpRequest) -> HttpResponse:
 
 def activity(request: HttpRequest) -> HttpResponse:
     return render(request, "decisions/activity.html", {"entries": timeline.recent_activity()})
+
+
+@require_http_methods(["GET", "POST"])
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    """The person's tokens for scripts; a new token's key is shown on this response only."""
+    form = ApiTokenForm(request.POST or None)
+    new_key = None
+    if request.method == "POST" and form.is_valid():
+        _, new_key = tokens.token_issue(user=request.user, name=form.cleaned_data["name"])
+        form = ApiTokenForm()
+    mine = ApiToken.objects.filter(user=request.user, revoked_at__isnull=True)
+    return render(request, "decisions/api_tokens.html", {"form": form, "tokens": mine, "new_key": new_key})
+
+
+@require_POST
+def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    tokens.token_revoke(token=get_object_or_404(ApiToken, pk=pk, user=request.user))
+    return redirect("api_tokens")

@@ -162,7 +162,7 @@ def test_feeds_escape_hostile_text(manager_client):
 
 
 def test_very_common_words_count_up_to_a_limit(manager_client, monkeypatch):
-    from decisions.views.decisions import SearchPaginator
+    from decisions.log import SearchPaginator
 
     monkeypatch.setattr(SearchPaginator, "LIMIT", 2)
     made = [AssessedDecisionFactory(context="billing") for _ in range(4)]
