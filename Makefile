@@ -29,8 +29,14 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff format --check .
 	$(BIN)/bandit --quiet --recursive adr_app decisions --exclude decisions/migrations
 
+# log4brains (npm) checks that a MADR export builds a site; without npm that one test skips.
+LOG4BRAINS := tests/log4brains/node_modules/.installed
+$(LOG4BRAINS): tests/log4brains/package.json tests/log4brains/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/log4brains --no-audit --no-fund --loglevel=error \
+	&& touch $@; else echo "npm not found: the log4brains test will skip"; fi
+
 # Runs the whole suite on SQLite, then again on PostgreSQL when DATABASE_URL is set.
-test: lint
+test: lint $(LOG4BRAINS)
 	env -u DATABASE_URL $(BIN)/pytest
 	@if [ -n "$$DATABASE_URL" ]; then echo "--- again on PostgreSQL ($$DATABASE_URL)"; $(BIN)/pytest; fi
 

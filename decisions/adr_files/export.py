@@ -112,8 +112,9 @@ def _link_text(decision: Decision) -> str:
     return f"{decision.number}. {decision.title}".replace("[", "(").replace("]", ")")
 
 
-def _link_line(link: FileLink) -> str:
-    return f"{link.words} [{_link_text(link.decision)}]({file_name(link.decision)})"
+def _link_line(link: FileLink, *, slug_text: bool = False) -> str:
+    target = file_name(link.decision)
+    return f"{link.words} [{target[:-3] if slug_text else _link_text(link.decision)}]({target})"
 
 
 def _join(*blocks: str) -> str:
@@ -149,7 +150,8 @@ def madr(decision: Decision) -> str:
     superseders = [link for link in links if link.words == "Superseded by"]
     if decision.status == Decision.Status.SUPERSEDED and superseders:
         newer = superseders[0].decision
-        status = f"superseded by [{_link_text(newer)}]({file_name(newer)})"
+        # log4brains finds the superseder by the link's text, which must be its slug.
+        status = f"superseded by [{file_name(newer)[:-3]}]({file_name(newer)})"
         links.remove(superseders[0])
     meta = [f"- Status: {status}"]
     if decision.deciders:
@@ -170,7 +172,7 @@ def madr(decision: Decision) -> str:
         f"## Considered Options\n\n{decision.considered_options}" if decision.considered_options else "",
         f"## Decision Outcome\n\n{outcome}",
         integration_section(decision) if _has_integration(decision) else "",
-        "## Links\n\n" + "\n".join(f"- {_link_line(link)}" for link in links) if links else "",
+        "## Links\n\n" + "\n".join(f"- {_link_line(link, slug_text=True)}" for link in links) if links else "",
         decision.other_sections,
     )
 

@@ -166,3 +166,31 @@ def test_adr_tools_lists_and_indexes_a_nygard_export(db, tmp_path):
     newest = Decision.objects.get(source_path="back/0005-go-back-to-commands.md")
     assert newest.supersedes.title == "Publish OrderPlaced as an event"
     assert newest.supersedes.status == "superseded"
+
+
+LOG4BRAINS = Path(__file__).resolve().parents[1] / "log4brains" / "node_modules" / ".bin" / "log4brains"
+
+
+# `make test` installs log4brains from tests/log4brains/package-lock.json when npm is present.
+@pytest.mark.skipif(not LOG4BRAINS.exists() and not os.environ.get("CI"), reason="log4brains is not installed")
+def test_log4brains_builds_a_site_from_a_madr_export(db, tmp_path):
+    _log(FlowFactory())
+    adr_folder = tmp_path / "docs" / "adr"
+    export.write_folder(adr_folder, export.for_export(Decision.objects.all()), "madr")
+    (tmp_path / ".log4brains.yml").write_text(
+        "project:\n  name: Decision Log export\n  tz: UTC\n  adrFolder: ./docs/adr\n"
+    )
+    environment = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org",
+                   "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org"}  # fmt: skip
+    for command in (["git", "init", "-q"], ["git", "add", "."], ["git", "commit", "-qm", "export"]):
+        subprocess.run(command, cwd=tmp_path, check=True, env=environment, timeout=30)  # noqa: S603 S607 # nosec B603 B607
+    built = subprocess.run(  # noqa: S603 # nosec B603
+        [str(LOG4BRAINS), "build", "--out", str(tmp_path / "site")],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300, env=environment,
+    )  # fmt: skip
+    output = built.stdout + built.stderr
+    assert built.returncode == 0 and "error" not in output.lower(), output[-3000:]
+    pages = {path.parent.name for path in (tmp_path / "site" / "adr").rglob("index.html")}
+    assert {path.stem for path in adr_folder.glob("0*.md")} <= pages
+    superseded = (tmp_path / "site" / "adr" / "0001-send-orders-as-commands" / "index.html").read_text()
+    assert "0002-publish-orderplaced-as-an-event" in superseded
