@@ -13,3 +13,15 @@ def test_htmx_runs_under_the_policy_without_violations(page: Page, sign_in):
     page.get_by_role("textbox", name="Context").fill("**bold**")
     page.locator("#preview-context strong").wait_for()
     assert violations == []
+
+
+def test_the_api_docs_work_under_the_policy(page: Page, live_server, sign_in):
+    violations = []
+    page.on("console", lambda message: violations.append(message.text) if "Content Security" in message.text else None)
+    sign_in(page)
+    page.get_by_role("link", name="API", exact=True).click()
+    page.get_by_role("button", name="Create token").wait_for()
+    page.get_by_role("link", name="Decision Log API").click()
+    page.get_by_role("heading", name="Decision Log API").wait_for()
+    page.get_by_text("/api/decisions/{number}/transitions").first.wait_for()
+    assert violations == []
