@@ -2,9 +2,10 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
-from django.views.generic import TemplateView
 
 from decisions.api import api, api_not_found
+
+from . import views
 
 # The API authenticates each request itself (token or session), so the site-wide
 # sign-in redirect must not apply to it; its docs page asks for a sign-in of its own.
@@ -16,8 +17,10 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
-    path("healthz/", login_not_required(TemplateView.as_view(template_name="healthz.txt", content_type="text/plain"))),
+    path("healthz/", login_not_required(views.healthz)),
     path("api/", api_urls),
     path("api/<path:rest>", login_not_required(api_not_found)),
     path("", include("decisions.urls")),
 ]
+
+handler500 = "adr_app.views.server_error"

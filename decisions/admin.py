@@ -2,6 +2,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import (
+    ApiToken,
     Comment,
     Counter,
     Decision,
@@ -59,6 +60,19 @@ class DecisionLinkAdmin(admin.ModelAdmin):
     list_display = ["source", "kind", "target"]
     list_filter = ["kind"]
     raw_id_fields = ["source", "target"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are issued on the API tokens page, where their key is shown once; here they can be seen and revoked."""
+
+    list_display = ["name", "user", "prefix", "created_at", "last_used_at", "revoked_at"]
+    list_filter = ["revoked_at"]
+    readonly_fields = ["user", "prefix", "created_at", "last_used_at"]
+    fields = ["user", "name", "prefix", "created_at", "last_used_at", "revoked_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
 
 
 @admin.register(Counter)

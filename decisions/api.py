@@ -12,6 +12,7 @@ import logging
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import InterfaceError, OperationalError
 from django.db.models import Q
 from django.forms.models import model_to_dict
 from django.http import Http404, HttpRequest, JsonResponse, QueryDict
@@ -20,6 +21,8 @@ from ninja import Field, NinjaAPI, Query, Schema, Status
 from ninja.errors import HttpError, ValidationError
 from ninja.pagination import PageNumberPagination, paginate
 from ninja.security import HttpBearer, SessionAuth
+
+from adr_app.views import database_unavailable
 
 from . import factors, tokens, workflow
 from .forms import CommentForm, DecisionForm, ReviewForm
@@ -93,6 +96,8 @@ def _refused(request, exc: Exception):
 def _unexpected(request, exc: Exception):
     if isinstance(exc, HttpError | Http404):
         raise exc  # ninja's own handlers answer these in JSON
+    if isinstance(exc, OperationalError | InterfaceError):
+        return database_unavailable(request)
     logger.exception("API error on %s", request.path)
     return api.create_response(request, {"detail": "Something went wrong on our side."}, status=500)
 

@@ -8,6 +8,7 @@ from io import StringIO
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
+from django.db import OperationalError
 from django.test import Client
 from django.urls import reverse
 
@@ -95,7 +96,7 @@ def test_the_admin_never_deletes_decisions():
     assert response.status_code in (200, 302)
     assert Decision.objects.filter(pk=decision.pk).exists()
     for model in ("team", "service", "flow", "decision", "counter", "comment", "transition", "reviewrequest",
-                  "review", "notification", "searchdocument"):  # fmt: skip
+                  "review", "notification", "searchdocument", "decisionlink", "apitoken"):  # fmt: skip
         assert client.get(reverse(f"admin:decisions_{model}_changelist")).status_code == 200, model
     comment = CommentFactory(decision=decision)
     assert client.get(reverse("admin:decisions_comment_change", args=[comment.pk])).status_code == 200
@@ -114,3 +115,45 @@ def test_a_server_error_shows_the_friendly_page(architect, monkeypatch):
     response = client.get(reverse("decision_list"))
     assert response.status_code == 500
     assert "Something went wrong on our side" in response.content.decode()
+
+
+def _database_down(*args, **kwargs):
+    raise OperationalError("connection to server at 127.0.0.1 failed: Connection refused")
+
+
+@pytest.mark.django_db
+def test_a_database_outage_gives_a_503_page_that_needs_no_database(architect, monkeypatch):
+    client = Client(raise_request_exception=False)
+    client.force_login(architect)
+    monkeypatch.setattr("decisions.log.LogPaginator.page", _database_down)
+    response = client.get(reverse("decision_list"))
+    assert response.status_code == 503 and response["Retry-After"] == "10"
+    page = response.content.decode()
+    assert "The decision log is back in a moment" in page and "it was not saved" in page
+
+
+@pytest.mark.django_db
+def test_an_outage_before_the_view_runs_is_a_503_too(monkeypatch):
+    """Sessions and users are read by middleware, before any view."""
+    client = Client(raise_request_exception=False)
+    monkeypatch.setattr("django.contrib.auth.middleware.auth.get_user", _database_down)
+    response = client.get(reverse("decision_list"))
+    assert response.status_code == 503
+
+
+@pytest.mark.django_db
+def test_an_outage_under_the_api_is_a_json_503(architect, monkeypatch):
+    client = Client(raise_request_exception=False)
+    client.force_login(architect)
+    monkeypatch.setattr("decisions.log.LogPaginator.page", _database_down)
+    response = client.get("/api/decisions")
+    assert response.status_code == 503 and response["Retry-After"] == "10"
+    assert "nothing was saved" in response.json()["detail"]
+
+
+@pytest.mark.django_db
+def test_the_health_check_reports_the_database(client, monkeypatch):
+    assert client.get("/healthz/").content == b"ok\n"
+    monkeypatch.setattr("adr_app.views.connection.cursor", _database_down)
+    response = client.get("/healthz/")
+    assert response.status_code == 503 and response.content == b"database unavailable\n"
