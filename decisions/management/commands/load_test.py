@@ -266,7 +266,7 @@ class Command(BaseCommand):
         for name, count, rate, ok, friendly, errors in rows:
             p50 = statistics.median(ok) * 1000 if ok else 0
             p99 = statistics.quantiles(ok, n=100)[98] * 1000 if len(ok) >= 2 else 0
-            self.stdout.write(f"{name:8} {count:9d} {rate:8.1f} {p50:8.0f} {p99:8.0f} {friendly:9d} {errors:7d}")
+            self.stdout.write(f"{name:8} {count:9d} {rate:9.1f} {p50:9.0f} {p99:9.0f} {friendly:9d} {errors:9d}")
         by_kind = {}
         for sample in results.samples:
             by_kind.setdefault(sample.kind, []).append(sample)
