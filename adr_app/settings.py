@@ -213,6 +213,9 @@ SESSION_COOKIE_AGE = env_int("DJANGO_SESSION_AGE", 60 * 60 * 12)
 SIMPLE_HISTORY_REVERT_DISABLED = True
 
 DECISION_LOG_PAGE_SIZE = 25
+# How long the overview's aggregates may be served from the cache (0: always recompute).
+# Tests recompute, so that each sees its own data.
+DECISION_OVERVIEW_CACHE_SECONDS = env_int("DECISION_OVERVIEW_CACHE_SECONDS", 0 if TESTING else 60)
 
 LOGGING = {
     "version": 1,

@@ -31,6 +31,8 @@ def log_results(params: QueryDict) -> tuple[LogFilterForm, str, QuerySet[Decisio
     sort = criteria.get("sort") or ("relevance" if text else "newest")
     if sort == "relevance" and not text:
         sort = "newest"
+    if sort == "relevance" and criteria.keys() <= {"q", "sort"}:
+        decisions = search.among_newest(decisions, text)
     return form, sort, decisions.order_by(*SORTS[sort])
 
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from . import notifications, search
 from .models import Comment, Decision, Flow, Review, ReviewRequest, Transition
+from .overview import overview_forget
 
 Status = Decision.Status
 
@@ -194,6 +195,7 @@ def decision_save(*, decision: Decision, by: AbstractBaseUser | None, note: str 
         if decision.flow_id:
             flow_refresh_current(decision.flow_id)
         search.index_decisions([decision.pk])
+        transaction.on_commit(overview_forget)
     return decision
 
 
@@ -326,6 +328,7 @@ def review_submit(*, decision: Decision, by: AbstractBaseUser, verdict: str, bod
                 event=f"review:{review.pk}",
                 text=f"{by.get_username()} reviewed {decision.code}: {review.get_verdict_display().lower()}",
             )
+        transaction.on_commit(overview_forget)
     return review
 
 

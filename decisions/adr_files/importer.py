@@ -20,6 +20,7 @@ from django.db.models import Max
 
 from .. import search
 from ..models import DECISION_COUNTER, Counter, Decision, DecisionLink, Flow, Transition
+from ..overview import overview_forget
 from ..workflow import flow_refresh_current
 from . import parse
 
@@ -160,6 +161,7 @@ def adrs_import(
     search.index_decisions(decision.pk for decision in changed)
     for flow_id in {decision.flow_id for decision in changed if decision.flow_id}:
         flow_refresh_current(flow_id)
+    overview_forget()
     return report
 
 

@@ -23,6 +23,10 @@ from . import query as query_module
 MARK_START, MARK_END = "\ue000", "\ue001"  # private-use characters, stripped from indexed text
 MARKDOWN_NOISE = re.compile(r"[*`#|>\ue000\ue001]+|:?-{3,}:?")
 INDEX_CHUNK = 2000
+# Ranking reads every match's whole text; a word found in half the log would rank 50,000
+# of them for one page. Unfiltered searches rank their newest matches only, this many:
+# twice the 1,000 results the log ever lists.
+RANK_CANDIDATES = 2000
 
 
 def _backend() -> ModuleType:
@@ -47,6 +51,13 @@ def search(queryset: QuerySet[Decision], text: str) -> QuerySet[Decision]:
     if parsed.is_empty:
         return queryset.none()
     return _backend().search(queryset, text, parsed)
+
+
+def among_newest(matches: QuerySet[Decision], text: str) -> QuerySet[Decision]:
+    """Narrow an unfiltered search to its RANK_CANDIDATES newest matches, before sorting by relevance."""
+    parsed = query_module.parse(text)
+    newest = _backend().newest_matches(parsed, RANK_CANDIDATES) if parsed.groups else None
+    return matches if newest is None else matches.filter(pk__in=newest)
 
 
 def snippets(text: str, ids: Iterable[int]) -> dict[int, SafeString]:

@@ -22,6 +22,11 @@ def search(queryset: QuerySet[Decision], text: str, parsed: Query) -> QuerySet[D
     return queryset.annotate(rank=Value(0.0, output_field=FloatField()))
 
 
+def newest_matches(parsed: Query, limit: int) -> None:
+    """Without a full-text index nothing is ranked, so there is nothing to narrow."""
+    return None
+
+
 def snippets(text: str, parsed: Query, ids: list[int], start: str, stop: str) -> dict[int, str]:
     return {}
 

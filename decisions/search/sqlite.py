@@ -26,6 +26,14 @@ def search(queryset: QuerySet[Decision], text: str, parsed: Query) -> QuerySet[D
     )
 
 
+def newest_matches(parsed: Query, limit: int) -> RawSQL:
+    """The ids of the newest `limit` matches: FTS5 walks its index in rowid order, so this is cheap."""
+    return RawSQL(  # noqa: S611 (the query text and the limit are parameters) # nosec B611
+        f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s ORDER BY rowid DESC LIMIT %s",  # noqa: S608 # nosec B608
+        [to_fts5(parsed), limit],
+    )
+
+
 def snippets(text: str, parsed: Query, ids: list[int], start: str, stop: str) -> dict[int, str]:
     marks = ", ".join("%s" for _ in ids)
     with connection.cursor() as cursor:

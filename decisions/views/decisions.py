@@ -71,6 +71,7 @@ def decision_list(request: HttpRequest) -> HttpResponse:
         "query_string": _without(request.GET),
         "feed_query": _without(request.GET, "format"),
         "export_formats": export.FORMATS,
+        "rank_candidates": search.RANK_CANDIDATES,
         "teams": Team.objects.only("name").order_by("name"),
         "level_choices": LEVEL_CHOICES,
         "level_filters": [(f.key, f.name, request.GET.get(f.key, "")) for f in factors.FACTORS],

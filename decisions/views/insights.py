@@ -1,82 +1,20 @@
 """Pages for people who steer: the overview, the flow map and the revisit queue."""
 
-from django.db.models import Count, F, Max, Q
+from django.db.models import Count, F, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from .. import charts
 from ..models import Decision, Flow, Service, Team
+from ..overview import overview_figures
 
 Status = Decision.Status
-# Decisions that were accepted at some point: still accepted, or later superseded or deprecated.
-WERE_ACCEPTED = [Status.ACCEPTED, Status.SUPERSEDED, Status.DEPRECATED]
 MAP_LIMIT = 60
-LIST_LIMIT = 20
 
 
 def overview(request: HttpRequest) -> HttpResponse:
-    decided = Decision.objects.filter(status__in=WERE_ACCEPTED).exclude(style="")
-    # Grouped by day in SQL and rolled up to quarters here: SQLite has no native date truncation.
-    quarters: dict[str, dict[str, int]] = {}
-    for day, style, n in (
-        decided.exclude(decided_on=None).values_list("decided_on", "style").annotate(n=Count("pk")).order_by()
-    ):
-        counts = quarters.setdefault(f"{day.year} Q{(day.month - 1) // 3 + 1}", {})
-        counts[style] = counts.get(style, 0) + n
-    # From flows to their decisions, so each flow's count reads the (flow, style, status) index.
-    per_team = Flow.objects.values("owner_team__name").annotate(
-        **{
-            style: Count("decisions", filter=Q(decisions__style=style, decisions__status__in=WERE_ACCEPTED))
-            for style in charts.STYLES
-        }
-    )
-    teams = [
-        (row["owner_team__name"], {style: row[style] for style in charts.STYLES})
-        for row in per_team.order_by("owner_team__name")
-        if any(row[style] for style in charts.STYLES)
-    ]
-    assessed = decided.exclude(recommendation="").aggregate(
-        total=Count("pk"), against=Count("pk", filter=Q(against_recommendation=True))
-    )
-    waiting = (
-        Decision.objects.filter(status=Status.PROPOSED)
-        .annotate(
-            proposed_at=Max("transitions__at", filter=Q(transitions__to_status=Status.PROPOSED)),
-            waiting_on=Count("review_requests", filter=Q(review_requests__state="waiting"), distinct=True),
-        )
-        .only("number", "title", "created_at")
-        .order_by(F("proposed_at").asc(nulls_first=True))
-    )
-    flows_by_style = dict(Flow.objects.values_list("current_style").annotate(n=Count("pk")).order_by())
-    orchestrators = (
-        Flow.objects.filter(current_style="command")
-        .values(service=F("producer__name"))
-        .annotate(n=Count("pk"))
-        .order_by("-n", "service")[:10]
-    )
-    reactors = (
-        Flow.consumers.through.objects.filter(flow__current_style="event")
-        .values(service_name=F("service__name"))
-        .annotate(n=Count("pk"))
-        .order_by("-n", "service_name")[:10]
-    )
-    return render(
-        request,
-        "decisions/overview.html",
-        {
-            "quarter_chart": charts.stacked_bars(sorted(quarters.items())[-12:]),
-            "team_chart": charts.stacked_bars(teams),
-            "assessed": assessed,
-            "against_share": round(100 * assessed["against"] / assessed["total"]) if assessed["total"] else None,
-            "waiting": waiting[:LIST_LIMIT],
-            "waiting_count": Decision.objects.filter(status=Status.PROPOSED).count(),
-            "flows_by_style": [(style, flows_by_style.get(style, 0)) for style in (*charts.STYLES, "")],
-            "orchestrators": orchestrators,
-            "reactors": reactors,
-            "now": timezone.now(),
-        },
-    )
+    return render(request, "decisions/overview.html", overview_figures())
 
 
 def flow_map(request: HttpRequest) -> HttpResponse:

@@ -2,8 +2,10 @@
 
 import pytest
 from django.db import connection
+from django.http import QueryDict
 
 from decisions import search, workflow
+from decisions.log import log_results
 from decisions.models import Decision
 from decisions.search import query
 from tests.factories import AssessedDecisionFactory, DecisionFactory, FlowFactory, ServiceFactory
@@ -139,3 +141,28 @@ def test_the_parser_reads_web_search_syntax():
     assert [t.words for t in parsed.excluded] == [("kafka",), ("seven", "days")]
     assert query.to_fts5(parsed) == ('("billing") AND ("event backbone") AND ("a" OR "b") NOT "kafka" NOT "seven days"')
     assert query.parse('say "hi').groups == [[query.Term(("say",))], [query.Term(("hi",))]]
+
+
+def _common_word_log(count: int) -> list:
+    made = [DecisionFactory(title=f"Note {n}", context="ledger entries") for n in range(count)]
+    made[0].title = "Ledger design"  # the oldest match is the most relevant one
+    made[0].save()
+    index(*made)
+    return made
+
+
+@pytest.mark.skipif(connection.vendor == "postgresql", reason="PostgreSQL narrows only when its planner expects many")
+def test_relevance_of_a_very_common_word_is_worked_out_among_its_newest_matches(monkeypatch):
+    monkeypatch.setattr(search, "RANK_CANDIDATES", 3)
+    made = _common_word_log(6)
+    found = [d.title for d in log_results(QueryDict("q=ledger"))[2]]
+    assert found == [d.title for d in reversed(made[3:])]
+    oldest_first = [d.title for d in log_results(QueryDict("q=ledger&sort=oldest"))[2]]
+    assert len(oldest_first) == 6 and oldest_first[0] == "Ledger design"
+
+
+def test_a_filtered_search_ranks_every_match(monkeypatch):
+    monkeypatch.setattr(search, "RANK_CANDIDATES", 3)
+    _common_word_log(6)
+    found = [d.title for d in log_results(QueryDict("q=ledger&status=draft"))[2]]
+    assert len(found) == 6 and found[0] == "Ledger design"

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 
 from decisions import roles, workflow
@@ -111,3 +112,20 @@ def test_the_charts_numbers_table_gives_each_style(manager_client):
     accepted(flow=FlowFactory(owner_team=team), style="command")
     page = manager_client.get(reverse("overview")).content.decode()
     assert '<th scope="row">Orders</th><td>2</td><td>0</td><td>0</td>' in page
+
+
+def test_the_overview_is_cached_briefly_and_forgotten_on_a_change(manager_client, architect, settings,
+                                                                  django_assert_max_num_queries,
+                                                                  django_capture_on_commit_callbacks):  # fmt: skip
+    settings.DECISION_OVERVIEW_CACHE_SECONDS = 60
+    cache.clear()
+    AssessedDecisionFactory(style="event", status="accepted")
+    first = manager_client.get(reverse("overview")).content.decode()
+    assert "every 60 seconds" in first
+    with django_assert_max_num_queries(6):  # only the session, user, permissions and unread count
+        assert manager_client.get(reverse("overview")).content.decode().count("<svg") == first.count("<svg")
+    draft = AssessedDecisionFactory(status="draft", author=architect, title="Waiting for review")
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.decision_transition(decision=draft, to="proposed", by=architect)
+    assert "Waiting for review" in manager_client.get(reverse("overview")).content.decode()
+    cache.clear()

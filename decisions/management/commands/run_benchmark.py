@@ -21,6 +21,7 @@ from django.utils.html import escape
 from decisions import roles, search
 from decisions.management.progress import Progress
 from decisions.models import Comment, Counter, Decision, Flow, Service, Team
+from decisions.overview import overview_forget
 
 BATCH = 5000
 STYLES = ["command", "event", "sync", ""]
@@ -193,7 +194,8 @@ class Command(BaseCommand):
             ("search, common word (48%)", "/?q=billing"),
             ("search, phrase + 2 filters", '/?q="event backbone"&style=event&status=accepted'),
             ("decision with 50 comments", f"/decisions/{fifty}/"),
-            ("overview", "/overview/"),
+            ("overview (from the cache)", "/overview/"),
+            ("overview, worked out again", "/overview/"),
             ("flow map", "/flows/map/"),
         ]
         vendor = "PostgreSQL" if connection.vendor == "postgresql" else "SQLite"
@@ -206,11 +208,15 @@ class Command(BaseCommand):
                 response = client.get(url)
                 if response.status_code != 200:
                     raise CommandError(f"{url} answered {response.status_code}")
+            # The overview keeps its figures in the cache for a while; time it both ways.
+            recompute = overview_forget if name.startswith("overview, worked") else (lambda: None)
             timings = []
             for _ in range(runs):
+                recompute()
                 started = time.perf_counter()
                 client.get(url)
                 timings.append((time.perf_counter() - started) * 1000)
+            recompute()
             with CaptureQueriesContext(connection) as queries:
                 client.get(url)
             p50 = statistics.median(timings)
