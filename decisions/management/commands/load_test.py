@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 
 from decisions import roles
 from decisions.models import Comment, Decision
@@ -130,6 +131,7 @@ class Command(BaseCommand):
         if not top:
             raise CommandError("The database holds no decisions: build it with run_benchmark first.")
         self._load_tester()
+        connection.close()  # PostgreSQL may restart during the run; reconnect for the checks after it
         server = self._start_gunicorn(options)
         try:
             results = self._drive(options, top)
@@ -243,7 +245,8 @@ class Command(BaseCommand):
         grace = 5.0  # seconds after PostgreSQL is back for workers to reconnect
 
         def phase(sample: Sample) -> str:
-            if outage is None or sample.at < outage[0]:
+            # A request still running when PostgreSQL stopped belongs to the outage.
+            if outage is None or sample.at + sample.seconds < outage[0]:
                 return "before"
             if sample.at < outage[1] + grace:
                 return "outage"
