@@ -171,12 +171,12 @@ class Command(BaseCommand):
 
     def _drive(self, options: dict, top: int) -> Results:
         results = Results()
-        start = time.monotonic()
-        stop_at = start + options["duration"]
         clients = [Client("127.0.0.1", options["port"]) for _ in range(options["clients"])]
         for client in clients:
             client.sign_in()
         self.stdout.write(f"{len(clients)} clients signed in; driving for {options['duration']} s …")
+        start = time.monotonic()
+        stop_at = start + options["duration"]
         threads = [
             threading.Thread(target=self._person, args=(client, results, start, stop_at, top, index), daemon=True)
             for index, client in enumerate(clients)
@@ -208,7 +208,7 @@ class Command(BaseCommand):
                 kind, method, path, body = "log", "GET", f"/?page={rng.randint(1, 200)}", None
             elif roll < 0.60:
                 words = urllib.parse.quote(rng.choice(WORDS))
-                kind, method, path, body = "search", "GET", f"/?q={words}&status=accepted", None
+                kind, method, path, body = "search", "GET", f"/?q={words}", None
             elif roll < 0.90:
                 kind, method, path, body = "decision", "GET", f"/decisions/{rng.randint(1, top)}/", None
             else:
