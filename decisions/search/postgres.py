@@ -16,8 +16,8 @@ from ..models import Decision, SearchDocument
 from .query import Query, Term
 
 CONFIG = "english"
-# A word in more than one document in this many is "common" (see newest_matches).
-DENSE_SHARE = 5
+# Narrow to the newest matches only when the planner expects this many times more (newest_matches).
+COMMON_WORD_FACTOR = 5
 
 
 def _term(term: Term) -> SearchQuery:
@@ -36,22 +36,15 @@ def search(queryset: QuerySet[Decision], text: str, parsed: Query) -> QuerySet[D
 
 
 def newest_matches(parsed: Query, limit: int) -> QuerySet | None:
-    """The ids of the newest `limit` matches, or None when there are too few to be worth it.
+    """The ids of the newest `limit` matches, or None when ranking them all costs less.
 
-    Which plan finds them fastest depends on how common the words are, and the planner's own
-    estimate (from ANALYZE's statistics of the vectors) says so in a millisecond.
+    Walking the primary key backwards finds them quickly only for common words; the
+    planner's own estimate (from ANALYZE's statistics of the vectors) says which ones are.
     """
     matching = SearchDocument.objects.filter(vector=_tsquery(parsed))
-    estimate = _estimated_rows(matching)
-    if estimate <= limit // 2:
+    if _estimated_rows(matching) < limit * COMMON_WORD_FACTOR:
         return None
-    if estimate * DENSE_SHARE < _estimated_rows(SearchDocument.objects.all()):
-        # Rarer words: hide the key's order ("+ 0") so that the GIN index is asked and its ids
-        # sorted, instead of walking the key backwards and testing each document's text.
-        matching = matching.annotate(newest=F("decision_id") + 0).order_by("-newest")
-    else:
-        matching = matching.order_by("-decision_id")  # common words: the newest rows soon match
-    return matching.values("decision_id")[:limit]
+    return matching.order_by("-decision_id").values("decision_id")[:limit]
 
 
 def _estimated_rows(queryset: QuerySet) -> float:
