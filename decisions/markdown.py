@@ -84,8 +84,17 @@ def sanitise_html(html: str) -> str:
     )
 
 
+# Characters XML cannot carry, which character references can smuggle into attributes.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def render_markdown(text: str) -> SafeString:
-    """Render user Markdown to HTML that is safe to put in a page."""
+    """Render user Markdown to HTML that is safe to put in a page or a feed."""
     if not text:
         return SafeString("")
-    return mark_safe(sanitise_html(_converter().convert(text)))  # noqa: S308 (sanitised by nh3 above) # nosec B308 B703
+    html = sanitise_html(_converter().convert(text))
+    if CONTROL_CHARACTERS.search(html):
+        # `href=java&#1;&#2;script:` passes the sanitiser as a harmless relative URL; dropping the
+        # control characters (as XML must) would turn it into `javascript:`, so clean it again after.
+        html = sanitise_html(CONTROL_CHARACTERS.sub("", html))
+    return mark_safe(html)  # noqa: S308 (sanitised by nh3 above) # nosec B308 B703

@@ -2,7 +2,9 @@ import re
 
 import pytest
 
+from decisions.feeds import xml_text
 from decisions.markdown import render_markdown
+from tests.html_safety import script_risks
 
 HOSTILE = [
     "<script>alert(1)</script>",
@@ -61,3 +63,11 @@ def test_ordinary_links_are_kept_and_marked_nofollow():
 
 def test_empty_text_renders_nothing():
     assert render_markdown("") == ""
+
+
+def test_control_characters_smuggled_by_references_cannot_form_a_script_url():
+    """The sanitiser lets `java&#1;…script:` through as a relative URL; the app drops control
+    characters (XML cannot carry them), which must not turn it into `javascript:`."""
+    html = str(render_markdown("<a href=java&#1&#2&#3&#4&#5&#6&#7&#8&#11&#12script:javascript:alert(1)>XXX</a>"))
+    assert "javascript" not in html and "\x01" not in html
+    assert script_risks(xml_text(html)) == []

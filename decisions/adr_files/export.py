@@ -121,6 +121,18 @@ def _join(*blocks: str) -> str:
     return "\n\n".join(block.strip("\n") for block in blocks if block.strip()) + "\n"
 
 
+def _nygard_sections(decision: Decision) -> list[str]:
+    """Context, Decision and Consequences, then the rest: the body Nygard and EventCatalog share."""
+    return [
+        f"## Context\n\n{decision.context}",
+        f"## Decision\n\n{decision.decision_text}",
+        f"## Consequences\n\n{decision.consequences}",
+        f"## Considered Options\n\n{decision.considered_options}" if decision.considered_options else "",
+        integration_section(decision) if _has_integration(decision) else "",
+        decision.other_sections,
+    ]
+
+
 def nygard(decision: Decision) -> str:
     head = [f"# {decision.number}. {decision.title}", ""]
     for label, value in (
@@ -135,12 +147,7 @@ def nygard(decision: Decision) -> str:
     return _join(
         "\n".join(head).rstrip(),
         f"## Status\n\n{status}",
-        f"## Context\n\n{decision.context}",
-        f"## Decision\n\n{decision.decision_text}",
-        f"## Consequences\n\n{decision.consequences}",
-        f"## Considered Options\n\n{decision.considered_options}" if decision.considered_options else "",
-        integration_section(decision) if _has_integration(decision) else "",
-        decision.other_sections,
+        *_nygard_sections(decision),
     )
 
 
@@ -225,12 +232,7 @@ def eventcatalog(decision: Decision) -> str:
     header = yaml.safe_dump(front, sort_keys=False, allow_unicode=True, width=1000)
     return _join(
         f"---\n{header}---",
-        f"## Context\n\n{decision.context}",
-        f"## Decision\n\n{decision.decision_text}",
-        f"## Consequences\n\n{decision.consequences}",
-        f"## Considered Options\n\n{decision.considered_options}" if decision.considered_options else "",
-        integration_section(decision) if _has_integration(decision) else "",
-        decision.other_sections,
+        *_nygard_sections(decision),
     )
 
 
