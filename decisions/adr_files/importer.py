@@ -129,27 +129,16 @@ def adrs_import(
     advance: Callable[[int], None] | None = None,
 ) -> ImportReport:
     """Import the files (path inside the collection, bytes). Nothing is written if a file is broken,
-    unless `skip_broken`; then the broken files are reported and the others imported."""
+    unless `skip_broken`; then the broken files are reported and the others imported.
+    `advance(1)` is called once per file: when it is passed over, or when its decision is written."""
     report = ImportReport(collection=collection)
     parsed: list[tuple[parse.ParsedAdr, FileResult]] = []
     for path, data in files:
-        if not path.lower().endswith(MARKDOWN_SUFFIXES):
-            report.ignored += 1
-            continue
-        result = FileResult(path=path, outcome="")
-        report.results.append(result)
-        try:
-            text = parse.decode(data)
-            reason = parse.skip_reason(path, text)
-            if reason:
-                result.outcome, result.reason = "skipped", reason
-                continue
-            adr = parse.parse(path, text)
-        except parse.BrokenFile as error:
-            result.outcome, result.reason = "broken", str(error)
-            continue
-        result.warnings = adr.warnings
-        parsed.append((adr, result))
+        read = _read(path, data, report)
+        if read is not None:
+            parsed.append(read)
+        elif advance:
+            advance(1)
     if report.broken and not skip_broken:
         return report
 
@@ -163,6 +152,27 @@ def adrs_import(
         flow_refresh_current(flow_id)
     overview_forget()
     return report
+
+
+def _read(path: str, data: bytes, report: ImportReport) -> tuple[parse.ParsedAdr, FileResult] | None:
+    """Parse one file, or record in the report why it is passed over."""
+    if not path.lower().endswith(MARKDOWN_SUFFIXES):
+        report.ignored += 1
+        return None
+    result = FileResult(path=path, outcome="")
+    report.results.append(result)
+    try:
+        text = parse.decode(data)
+        reason = parse.skip_reason(path, text)
+        if reason:
+            result.outcome, result.reason = "skipped", reason
+            return None
+        adr = parse.parse(path, text)
+    except parse.BrokenFile as error:
+        result.outcome, result.reason = "broken", str(error)
+        return None
+    result.warnings = adr.warnings
+    return adr, result
 
 
 def _source_path(collection: str, path: str) -> str:

@@ -184,3 +184,10 @@ def test_real_links_come_through(db):
     assert dns.supersedes == by_path["alphagov__govuk-aws/0004-dns-definitions-for-hosts-and-services.md"]
     positional = by_path["JabRef__jabref/0057-allow-positional-input-file-argument.md"]
     assert positional.supersedes == by_path["JabRef__jabref/0045-use-input-flag-always-for-input-files.md"]
+
+
+def test_progress_counts_every_file_once(db):
+    steps = []
+    files = {"0001-a.md": "# 1. A\n", "index.md": "# ADRs\n", "bad.md": b"\xff", "image.png": b"\x89PNG"}
+    _import(files, skip_broken=True, advance=steps.append)
+    assert sum(steps) == len(files)
