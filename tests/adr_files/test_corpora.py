@@ -7,15 +7,14 @@ match the counts that ../shared/corpora/README.md gives for them.
 
 import re
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
 from decisions.adr_files import importer
 from decisions.models import Decision
+from tests.shared import CORPORA
 
-CORPORA = Path(__file__).resolve().parents[3] / "shared" / "corpora"
-COLLECTIONS = sorted(path.name for path in CORPORA.iterdir() if path.is_dir()) if CORPORA.is_dir() else []
+COLLECTIONS = sorted(path.name for path in CORPORA.iterdir() if path.is_dir()) if CORPORA else []
 
 # From the corpora README: what each collection's files say in their status, as written.
 STATUS_COUNTS = {

@@ -2,7 +2,6 @@
 
 import io
 import zipfile
-from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -10,9 +9,9 @@ from django.core.management import CommandError, call_command
 from decisions.adr_files import importer
 from decisions.models import Decision, DecisionLink, SearchDocument, Transition
 from tests.factories import DecisionFactory, FlowFactory
+from tests.shared import CORPORA
 
-CORPORA = Path(__file__).resolve().parents[3] / "shared" / "corpora"
-needs_corpora = pytest.mark.skipif(not CORPORA.is_dir(), reason="../shared/corpora is not on this machine")
+needs_corpora = pytest.mark.skipif(CORPORA is None, reason="../shared/corpora is not on this machine")
 
 
 def _import(files: dict[str, str | bytes], collection="team-adrs", **kwargs):
