@@ -465,6 +465,30 @@ def create_comment(request: HttpRequest, number: int, payload: CommentIn):
     return Status(201, comment)
 
 
+class CommentChange(Schema):
+    body: str
+
+
+def _comment(number: int, comment_id: int) -> Comment:
+    return get_object_or_404(Comment.objects.select_related("author"), pk=comment_id, decision__number=number)
+
+
+@api.patch("/decisions/{number}/comments/{comment_id}", response=CommentOut, tags=["workflow"])
+def edit_comment(request: HttpRequest, number: int, comment_id: int, payload: CommentChange):
+    """Change your own comment's text; the old text stays in its history and it shows as edited."""
+    comment = _comment(number, comment_id)
+    form = CommentForm(data={"body": payload.body})
+    if not form.is_valid():
+        raise _form_problem(form)
+    return workflow.comment_edit(comment=comment, by=request.user, body=form.cleaned_data["body"])
+
+
+@api.post("/decisions/{number}/comments/{comment_id}/retract", response=CommentOut, tags=["workflow"])
+def retract_comment(request: HttpRequest, number: int, comment_id: int):
+    """Withdraw your own comment. Nothing is deleted: its text is kept, and shown as retracted."""
+    return workflow.comment_retract(comment=_comment(number, comment_id), by=request.user)
+
+
 @api.get("/decisions/{number}/reviews", response=list[ReviewOut], tags=["workflow"])
 def list_reviews(request: HttpRequest, number: int):
     return _decision(number).reviews.select_related("reviewer").order_by("created_at", "pk")

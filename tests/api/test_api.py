@@ -326,3 +326,24 @@ class TestTokenPage:
         assert manager_client.post(f"/me/tokens/{token.pk}/revoke/").status_code == 404
         assert manager_client.get(f"/me/tokens/{token.pk}/revoke/").status_code == 405
         assert tokens.token_user(key) == architect
+
+
+class TestCommentChanges:
+    def test_the_author_edits_and_retracts_and_others_cannot(self, reviewer, reviewer_api, architect_api):
+        comment = CommentFactory(author=reviewer, body="First thought.")
+        url = f"/api/decisions/{comment.decision.number}/comments/{comment.pk}"
+        assert _post(architect_api, url, {"body": "Not mine"}, "patch").status_code == 403
+        assert architect_api.post(f"{url}/retract").status_code == 403
+        edited = _post(reviewer_api, url, {"body": "Second thought."}, "patch")
+        assert _json(edited)["edited"] is True and _json(edited)["body"] == "Second thought."
+        assert _post(reviewer_api, url, {"body": ""}, "patch").status_code == 422
+        retracted = _json(reviewer_api.post(f"{url}/retract"))
+        assert retracted["retracted"] is True and retracted["body"] == ""
+        comment.refresh_from_db()
+        assert comment.body == "Second thought." and comment.history.count() == 3
+
+    def test_a_comment_of_another_decision_is_a_404(self, reviewer, reviewer_api):
+        comment = CommentFactory(author=reviewer)
+        other = DecisionFactory()
+        response = _post(reviewer_api, f"/api/decisions/{other.number}/comments/{comment.pk}", {"body": "x"}, "patch")
+        assert response.status_code == 404
