@@ -30,6 +30,7 @@ from .log import LogPaginator, SearchPaginator, log_results
 from .models import Comment, Decision, Flow, Service, Team
 
 logger = logging.getLogger(__name__)
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 MAX_PAGE_SIZE = 100
 
 
@@ -37,7 +38,7 @@ class TokenAuth(HttpBearer):
     """`Authorization: Bearer dl_...`, a token from the API tokens page."""
 
     def authenticate(self, request: HttpRequest, token: str):
-        user = tokens.token_user(token)
+        user = tokens.token_user(token, writing=request.method not in SAFE_METHODS)
         if user is not None:
             request.user = user  # so permissions and history see who acted
         return user

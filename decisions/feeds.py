@@ -3,17 +3,20 @@
 import datetime
 import re
 
+from django.contrib.auth.views import redirect_to_login
 from django.contrib.syndication.views import Feed
-from django.http import HttpRequest, QueryDict
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
 
+from . import tokens
 from .log import log_results
 from .markdown import render_markdown
 from .models import Decision
 
 FEED_SIZE = 50
+FEED_KEY = "key"
 # XML 1.0 cannot carry these, whatever escaping is done.
 NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -23,7 +26,18 @@ def xml_text(text: str) -> str:
 
 
 class DecisionFeed(Feed):
+    """Readable with the browser's session, or by a feed reader with a read-only feed key
+    (`?key=`, from the API page); anyone else is sent to sign in."""
+
     feed_type = Atom1Feed
+
+    def __call__(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_authenticated:
+            user = tokens.token_user(request.GET.get(FEED_KEY, ""), writing=False, read_only_only=True)
+            if user is None:
+                return redirect_to_login(request.get_full_path())
+            request.user = user
+        return super().__call__(request, *args, **kwargs)
 
     def item_title(self, decision: Decision) -> str:
         return xml_text(str(decision))
@@ -66,7 +80,9 @@ class SearchFeed(DecisionFeed):
         return f"Decision Log: “{text[:100]}”" if text else "Decision Log: filtered decisions"
 
     def link(self, params: QueryDict) -> str:
-        return reverse("decision_list") + (f"?{params.urlencode()}" if params else "")
+        search = params.copy()
+        search.pop(FEED_KEY, None)  # the reader's key stays out of the links it shows
+        return reverse("decision_list") + (f"?{search.urlencode()}" if search else "")
 
     def items(self, params: QueryDict):
         return log_results(params)[2][:FEED_SIZE]

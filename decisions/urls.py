@@ -1,3 +1,4 @@
+from django.contrib.auth.decorators import login_not_required
 from django.urls import path
 
 from .feeds import AcceptedFeed, SearchFeed
@@ -28,8 +29,9 @@ urlpatterns = [
     path("overview/", insights.overview, name="overview"),
     path("flows/map/", insights.flow_map, name="flow_map"),
     path("revisit/", insights.revisit_queue, name="revisit_queue"),
-    path("feeds/accepted/", AcceptedFeed(), name="feed_accepted"),
-    path("feeds/search/", SearchFeed(), name="feed_search"),
+    # The feeds check the session or a feed key themselves (see DecisionFeed).
+    path("feeds/accepted/", login_not_required(AcceptedFeed()), name="feed_accepted"),
+    path("feeds/search/", login_not_required(SearchFeed()), name="feed_search"),
     path("markdown/preview/", decisions.markdown_preview, name="markdown_preview"),
     path("help/factors/", help.factor_help, name="factor_help"),
     path("teams/", catalog.TeamList.as_view(), name="team_list"),

@@ -3,10 +3,13 @@
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import timeline, tokens
+from ..feeds import FEED_KEY
 from ..forms import ApiTokenForm
 from ..models import ApiToken, Decision, Notification, ReviewRequest
 
@@ -65,13 +68,21 @@ def activity(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def api_tokens(request: HttpRequest) -> HttpResponse:
     """The person's tokens for scripts; a new token's key is shown on this response only."""
-    form = ApiTokenForm(request.POST or None)
-    new_key = None
-    if request.method == "POST" and form.is_valid():
+    feed_key = request.method == "POST" and request.POST.get("purpose") == "feed"
+    form = ApiTokenForm(None if feed_key else (request.POST or None))
+    new_key = feed_urls = None
+    if feed_key:
+        _, new_key = tokens.token_issue(user=request.user, name="Feed reader (read only)", read_only=True)
+        feed_urls = [
+            request.build_absolute_uri(reverse(name)) + f"?{urlencode({FEED_KEY: new_key})}"
+            for name in ("feed_accepted", "feed_search")
+        ]
+    elif request.method == "POST" and form.is_valid():
         _, new_key = tokens.token_issue(user=request.user, name=form.cleaned_data["name"])
         form = ApiTokenForm()
     mine = ApiToken.objects.filter(user=request.user, revoked_at__isnull=True)
-    return render(request, "decisions/api_tokens.html", {"form": form, "tokens": mine, "new_key": new_key})
+    context = {"form": form, "tokens": mine, "new_key": new_key, "feed_urls": feed_urls}
+    return render(request, "decisions/api_tokens.html", context)
 
 
 @require_POST
