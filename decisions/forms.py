@@ -6,6 +6,7 @@ from django.core.validators import MaxLengthValidator
 from django.urls import reverse
 
 from . import factors
+from .adr_files.importer import collection_slug
 from .models import Comment, Decision, Flow, Review, Service, Team
 from .tags import split_tags
 
@@ -406,8 +407,7 @@ class ImportForm(forms.Form):
         return files
 
     def clean_collection(self) -> str:
-        name = re.sub(r"[^\w.-]+", "-", one_line(self.cleaned_data["collection"])).strip("-.")
-        return name
+        return collection_slug(one_line(self.cleaned_data["collection"]))
 
 
 class ApiTokenForm(forms.Form):

@@ -73,10 +73,15 @@ class ImportReport:
         return counts + (f", {self.ignored} other files ignored" if self.ignored else "")
 
 
+def collection_slug(name: str) -> str:
+    """A collection name safe to put in front of paths: letters, digits, dots and dashes."""
+    return re.sub(r"[^\w.-]+", "-", name).strip("-.")
+
+
 def collection_name(path: str) -> str:
+    """The default collection for a folder or zip: its name."""
     name = PurePosixPath(path.replace("\\", "/").rstrip("/")).name
-    name = re.sub(r"\.zip$", "", name, flags=re.IGNORECASE)
-    return re.sub(r"[^\w.-]+", "-", name).strip("-.") or "import"
+    return collection_slug(re.sub(r"\.zip$", "", name, flags=re.IGNORECASE)) or "import"
 
 
 def read_folder(root: Path) -> list[tuple[str, bytes]]:
@@ -297,17 +302,15 @@ def _write_links(parsed, decisions: dict[str, Decision], *, collection: str) -> 
     by_name = {PurePosixPath(path).name.lower(): decision for path, decision in decisions.items()}
     for adr, result in parsed:
         decision = decisions[adr.path]
-        wanted: set[tuple[int, int, str]] = set()
+        wanted: set[tuple[Decision, Decision, str]] = set()
         for link in adr.links:
             target = _resolve(link.target, adr.path, decisions, by_number, by_name, collection)
             if target is None:
                 result.warnings.append(f"the link to {link.target} points to no decision in this import")
                 continue
-            if target.pk == decision.pk:
-                continue
-            source, target, kind = _direction(link.kind, decision, target)
-            wanted.add((source.pk, target.pk, kind))
-        _apply_links(decision, wanted)
+            if target.pk != decision.pk:
+                wanted.add(_direction(link.kind, decision, target))
+        _apply_links(wanted)
 
 
 def _resolve(target: str, path: str, by_path, by_number, by_name, collection) -> Decision | None:
@@ -330,16 +333,15 @@ def _direction(kind: str, decision: Decision, target: Decision) -> tuple[Decisio
     return decision, target, DecisionLink.Kind.RELATES
 
 
-def _apply_links(decision: Decision, wanted: set[tuple[int, int, str]]) -> None:
-    """Make the links a file declares exist. The first decision it supersedes goes in
-    `Decision.supersedes`, the field the rest of the app shows; any others become links."""
-    for source_id, target_id, kind in sorted(wanted):
-        if kind == DecisionLink.Kind.SUPERSEDES:
-            source = decision if source_id == decision.pk else Decision.objects.get(pk=source_id)
-            if source.supersedes_id in (None, target_id):
-                if source.supersedes_id is None:
-                    source.supersedes_id = target_id
-                    source._change_reason = "Link imported"
-                    _save(source)
-                continue
-        DecisionLink.objects.get_or_create(source_id=source_id, target_id=target_id, kind=kind)
+def _apply_links(wanted: set[tuple[Decision, Decision, str]]) -> None:
+    """Make the links a file declares exist. The first decision a decision supersedes goes in
+    `Decision.supersedes`, the field the rest of the app shows; any others become links.
+    The decisions are the import's own instances, so a link set from either file is seen by the other."""
+    for source, target, kind in sorted(wanted, key=lambda link: (link[0].pk, link[1].pk, link[2])):
+        if kind == DecisionLink.Kind.SUPERSEDES and source.supersedes_id in (None, target.pk):
+            if source.supersedes_id is None:
+                source.supersedes = target
+                source._change_reason = "Link imported"
+                _save(source)
+            continue
+        DecisionLink.objects.get_or_create(source=source, target=target, kind=kind)
