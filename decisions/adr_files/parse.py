@@ -175,26 +175,17 @@ def skip_reason(path: str, text: str) -> str | None:
     """Why this file is not a decision (a template or an index page), or None."""
     name = PurePosixPath(path).name.lower()
     stem = PurePosixPath(name).stem
-    front, _ = split_front_matter(text)
+    front, body = split_front_matter(text)
     if name == "index.mdx" and front and re.search(r"^id:", front, re.MULTILINE):
         return None  # EventCatalog keeps each ADR as <id>/index.mdx
     if stem in {"index", "readme", "toc", "_sidebar"}:
         return "an index page, not a decision"
     if stem == "template" or stem.startswith("adr-template") or stem.endswith("-template"):
         return "a template for new decisions, not a decision"
-    title = _first_heading(text)
+    title = _split_sections(body)[0]
     if title and _PLACEHOLDER_TITLE.match(title.strip()):
         return "a template (its title is a placeholder)"
     return None
-
-
-def _first_heading(text: str) -> str:
-    _, body = split_front_matter(text)
-    for line, in_fence in _lines_with_fences(body):
-        match = _HEADING.match(line)
-        if not in_fence and match and len(match.group(1)) == 1:
-            return match.group(2)
-    return ""
 
 
 def split_front_matter(text: str) -> tuple[str | None, str]:
