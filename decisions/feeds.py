@@ -46,7 +46,7 @@ class DecisionFeed(Feed):
         summary = f"<p>{decision.get_status_display()}"
         if decision.style:
             summary += f", {decision.get_style_display()}"
-        return xml_text(summary + "</p>" + render_markdown(decision.decision_text))
+        return summary + "</p>" + render_markdown(decision.decision_text)  # render_markdown is XML-safe
 
     def item_link(self, decision: Decision) -> str:
         return decision.get_absolute_url()

@@ -184,10 +184,6 @@ def madr(decision: Decision) -> str:
     )
 
 
-def _service_id(name: str) -> str:
-    return slug(name)
-
-
 def eventcatalog(decision: Decision) -> str:
     """An EventCatalog ADR: its front matter schema, with the factors as `x-` properties."""
     status = decision.status if decision.status != Decision.Status.DRAFT else Decision.Status.PROPOSED
@@ -205,9 +201,9 @@ def eventcatalog(decision: Decision) -> str:
         front["decisionMakers"] = [name.strip() for name in decision.deciders.split(",") if name.strip()]
     flow = decision.flow
     if flow is not None:
-        front["owners"] = [_service_id(flow.owner_team.name)]
-        front["appliesTo"] = [{"type": "flow", "id": _service_id(flow.name)}] + [
-            {"type": "service", "id": _service_id(service.name)} for service in [flow.producer, *flow.consumers.all()]
+        front["owners"] = [slug(flow.owner_team.name)]
+        front["appliesTo"] = [{"type": "flow", "id": slug(flow.name)}] + [
+            {"type": "service", "id": slug(service.name)} for service in [flow.producer, *flow.consumers.all()]
         ]
     relations: dict[str, list] = {}
     names = {"Supersedes": "supersedes", "Superseded by": "supersededBy", "Amends": "amends", "Amended by": "amendedBy"}

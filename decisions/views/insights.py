@@ -9,7 +9,6 @@ from .. import charts
 from ..models import Decision, Flow, Service, Team
 from ..overview import overview_figures
 
-Status = Decision.Status
 MAP_LIMIT = 60
 
 
