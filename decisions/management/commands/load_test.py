@@ -60,6 +60,16 @@ class Results:
                 self.acknowledged.append(marker)
 
 
+def _healthy(port: int, *, timeout: float) -> bool:
+    """Whether the app answers its health check (and so reaches its database)."""
+    try:
+        server = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+        server.request("GET", "/healthz/")
+        return server.getresponse().status == 200
+    except OSError:
+        return False
+
+
 class Client:
     """One simulated person: a keep-alive connection, a session and its CSRF token."""
 
@@ -158,13 +168,8 @@ class Command(BaseCommand):
         self.log = open(f"/tmp/load-test-gunicorn-{options['port']}.log", "w")  # noqa: SIM115, S108 # nosec B108
         server = subprocess.Popen(command, env=environment, stdout=self.log, stderr=subprocess.STDOUT)  # noqa: S603 # nosec B603
         for _ in range(100):
-            try:
-                connection = http.client.HTTPConnection("127.0.0.1", options["port"], timeout=2)
-                connection.request("GET", "/healthz/")
-                if connection.getresponse().status == 200:
-                    return server
-            except OSError:
-                pass
+            if _healthy(options["port"], timeout=2):
+                return server
             time.sleep(0.2)
         server.kill()
         raise CommandError(f"gunicorn did not start; see {self.log.name}.")
@@ -229,16 +234,8 @@ class Command(BaseCommand):
 
     def _workers_answer(self, options: dict) -> tuple[int, int]:
         """After the run, many quick requests: every worker thread must answer."""
-        answered = 0
         attempts = options["workers"] * options["threads"] * 4
-        for _ in range(attempts):
-            try:
-                connection = http.client.HTTPConnection("127.0.0.1", options["port"], timeout=10)
-                connection.request("GET", "/healthz/")
-                answered += connection.getresponse().status == 200
-            except OSError:
-                pass
-        return answered, attempts
+        return sum(_healthy(options["port"], timeout=10) for _ in range(attempts)), attempts
 
     def _report(self, results: Results, options: dict) -> None:
         outage = self.outage
