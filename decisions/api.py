@@ -22,8 +22,6 @@ from ninja.errors import HttpError, ValidationError
 from ninja.pagination import PageNumberPagination, paginate
 from ninja.security import HttpBearer, SessionAuth
 
-from adr_app.views import database_unavailable
-
 from . import factors, tokens, workflow
 from .forms import CommentForm, DecisionForm, ReviewForm
 from .log import LogPaginator, SearchPaginator, log_results
@@ -98,7 +96,7 @@ def _unexpected(request, exc: Exception):
     if isinstance(exc, HttpError | Http404):
         raise exc  # ninja's own handlers answer these in JSON
     if isinstance(exc, OperationalError | InterfaceError):
-        return database_unavailable(request)
+        raise exc  # the site's handler500 answers a database outage, in JSON under /api/
     logger.exception("API error on %s", request.path)
     return api.create_response(request, {"detail": "Something went wrong on our side."}, status=500)
 
