@@ -131,4 +131,3 @@ class SearchDocumentAdmin(NeverDeleted):
     list_display = ["decision", "title"]
     raw_id_fields = ["decision"]
     readonly_fields = ["decision", "title", "body"]
-    exclude = ["vector"]

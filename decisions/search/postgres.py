@@ -8,11 +8,11 @@ each term through plainto/phraseto_tsquery, which take any user text safely.
 from functools import reduce
 from operator import and_, or_
 
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import F, QuerySet
 
-from ..models import Decision, SearchDocument
+from ..models import Decision, SearchDocument, SearchTerms
 from .query import Query, Term
 
 CONFIG = "english"
@@ -32,7 +32,7 @@ def _tsquery(parsed: Query) -> SearchQuery:
 
 def search(queryset: QuerySet[Decision], text: str, parsed: Query) -> QuerySet[Decision]:
     query = _tsquery(parsed)
-    return queryset.filter(search_document__vector=query).annotate(rank=SearchRank(F("search_document__vector"), query))
+    return queryset.filter(search_terms__vector=query).annotate(rank=SearchRank(F("search_terms__vector"), query))
 
 
 def newest_matches(parsed: Query, limit: int) -> QuerySet | None:
@@ -41,7 +41,7 @@ def newest_matches(parsed: Query, limit: int) -> QuerySet | None:
     Walking the primary key backwards finds them quickly only for common words; the
     planner's own estimate (from ANALYZE's statistics of the vectors) says which ones are.
     """
-    matching = SearchDocument.objects.filter(vector=_tsquery(parsed))
+    matching = SearchTerms.objects.filter(vector=_tsquery(parsed))
     if _estimated_rows(matching) < limit * COMMON_WORD_FACTOR:
         return None
     return matching.order_by("-decision_id").values("decision_id")[:limit]
@@ -71,7 +71,15 @@ def snippets(text: str, parsed: Query, ids: list[int], start: str, stop: str) ->
     return {pk: excerpt for pk, excerpt in rows.values_list("pk", "excerpt") if start in excerpt}
 
 
+# Insert or update in one statement; title words weigh A, body words B.
+UPSERT_VECTORS = f"""
+    INSERT INTO decisions_searchterms (decision_id, vector)
+    SELECT decision_id, setweight(to_tsvector('{CONFIG}', title), 'A') || setweight(to_tsvector('{CONFIG}', body), 'B')
+    FROM decisions_searchdocument WHERE decision_id = ANY(%s)
+    ON CONFLICT (decision_id) DO UPDATE SET vector = EXCLUDED.vector
+"""  # noqa: S608 (CONFIG is ours) # nosec B608
+
+
 def after_index(ids: list[int]) -> None:
-    SearchDocument.objects.filter(pk__in=ids).update(
-        vector=SearchVector("title", weight="A", config=CONFIG) + SearchVector("body", weight="B", config=CONFIG)
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(UPSERT_VECTORS, [ids])

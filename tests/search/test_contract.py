@@ -6,7 +6,7 @@ from django.http import QueryDict
 
 from decisions import search, workflow
 from decisions.log import log_results
-from decisions.models import Decision
+from decisions.models import Decision, SearchTerms
 from decisions.search import query
 from tests.factories import AssessedDecisionFactory, DecisionFactory, FlowFactory, ServiceFactory
 
@@ -166,3 +166,19 @@ def test_a_filtered_search_ranks_every_match(monkeypatch):
     _common_word_log(6)
     found = [d.title for d in log_results(QueryDict("q=ledger&status=draft"))[2]]
     assert len(found) == 6 and found[0] == "Ledger design"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="TOAST is PostgreSQL's")
+def test_postgresql_keeps_search_vectors_inline():
+    long_enough_to_be_toasted = " ".join(f"word{n} and more{n}" for n in range(150))
+    decision = DecisionFactory(title="Inline", context=long_enough_to_be_toasted)
+    index(decision)
+    table = SearchTerms._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_column_size(vector) FROM decisions_searchterms WHERE decision_id = %s", [decision.pk])
+        size = cursor.fetchone()[0]
+        cursor.execute("SELECT reloptions, pg_relation_size(reltoastrelid) FROM pg_class WHERE relname = %s", [table])
+        options, toasted = cursor.fetchone()
+    assert size > 2032 and options == ["toast_tuple_target=8160"]
+    assert toasted == 0, "the vector went to TOAST, so ranking and phrase checks read it through an extra index"
+    assert titles("word149") == ["Inline"]
