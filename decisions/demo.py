@@ -7,7 +7,7 @@ from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from . import roles, workflow
+from . import overview, roles, workflow
 from .models import Comment, Decision, Flow, Notification, Review, Service, Team, Transition
 
 DEMO_PASSWORD = "demo"  # noqa: S105 (demo data only, never created otherwise) # nosec B105
@@ -607,6 +607,7 @@ def _backdate(decision: Decision, decided: datetime.date | None) -> None:
     filed = _at(decided - datetime.timedelta(days=21) if decided else None)
     step = datetime.timedelta(days=2)
     Decision.objects.filter(pk=decision.pk).update(created_at=filed, decided_on=decided)
+    overview.tally_later(quarters={overview.quarter_of(decided)})  # update() skips save(), which tallies
     for index, record in enumerate(decision.history.order_by("history_date", "history_id")):
         record.history_date = filed + index * step
         record.save(update_fields=["history_date"])

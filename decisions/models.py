@@ -62,8 +62,23 @@ class Flow(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs) -> None:
+        from .overview import tally_later  # the overview module imports the models
+
+        super().save(*args, **kwargs)
+        stored = getattr(self, "_stored_owner_team_id", None)
+        if stored is not None and stored != self.owner_team_id:
+            tally_later(teams={stored, self.owner_team_id})
+        self._stored_owner_team_id = self.owner_team_id
+
     def get_absolute_url(self) -> str:
         return reverse("flow_detail", args=[self.pk])
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._stored_owner_team_id = instance.__dict__.get("owner_team_id")
+        return instance
 
 
 class Counter(models.Model):
@@ -319,12 +334,14 @@ class Decision(models.Model):
     def __str__(self) -> str:
         return f"{self.code}: {self.title}"
 
-    def save(self, *args, **kwargs) -> None:
-        from .workflow import check_status_change  # the workflow module imports the models
+    def save(self, *args, check_status: bool = True, **kwargs) -> None:
+        """Save, checking a status change against the review graph unless told not to (imports)."""
+        from .overview import tally_decision_saved
+        from .workflow import check_status_change  # these modules import the models
 
-        stored = getattr(self, "_stored_status", None)
-        if stored:
-            check_status_change(stored, self.status)
+        stored = getattr(self, "_stored", {})
+        if check_status and stored.get("status"):
+            check_status_change(stored["status"], self.status)
         assessment = self.assessment
         self.recommendation = assessment.recommendation.value if assessment.complete else ""
         self.recommendation_strength = assessment.strength.value if assessment.complete else ""
@@ -337,7 +354,8 @@ class Decision(models.Model):
         if self.number is None:
             self.number = next_decision_number()
         super().save(*args, **kwargs)
-        self._stored_status = self.status
+        tally_decision_saved(self, stored)
+        self._stored = {"status": self.status, "decided_on": self.decided_on, "flow_id": self.flow_id}
 
     def get_absolute_url(self) -> str:
         return reverse("decision_detail", args=[self.number])
@@ -348,7 +366,9 @@ class Decision(models.Model):
     @classmethod
     def from_db(cls, db, field_names, values):
         instance = super().from_db(db, field_names, values)
-        instance._stored_status = instance.__dict__.get("status")
+        # As loaded: what a status change is checked against, and what the overview's tallies counted.
+        loaded = instance.__dict__
+        instance._stored = {name: loaded[name] for name in ("status", "decided_on", "flow_id") if name in loaded}
         return instance
 
     @property
@@ -591,3 +611,29 @@ class SearchTerms(models.Model):
 
     def __str__(self) -> str:
         return f"Search terms of decision {self.decision_id}"
+
+
+class StyleTally(models.Model):
+    """How many decisions were accepted with each style, per quarter and per team.
+
+    The overview's charts and its against-the-recommendation share, counted ahead so the
+    page need not aggregate the whole log; decisions.overview keeps them current.
+    """
+
+    class Kind(models.TextChoices):
+        QUARTER = "quarter"
+        TEAM = "team"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    # A quarter ("2026 Q3", or blank for decisions without a date) or a team's id.
+    key = models.CharField(max_length=20, blank=True)
+    style = models.CharField(max_length=10, choices=DecisionStyle.choices)
+    decided = models.PositiveIntegerField(default=0)
+    assessed = models.PositiveIntegerField(default=0)
+    against = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "key", "style"], name="one_tally_per_key")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key or '-'} {self.style}: {self.decided}"

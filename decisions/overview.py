@@ -1,26 +1,36 @@
 """The managers' overview: what the organisation chose, and how decisions are going.
 
-Its figures aggregate every accepted decision, which at 100,000 decisions takes a few
-hundred milliseconds, so they are kept in the cache for a short while
-(DECISION_OVERVIEW_CACHE_SECONDS, shown on the page) and forgotten whenever a decision
-is saved, moved or imported in this process.
+What was accepted per style, quarter and team is counted ahead in StyleTally: when a
+transaction that saved decisions (or moved a flow to another team) commits, the quarters
+and teams they were and are in are counted again. The other figures come from indexes.
+All of them are kept in the cache for a short while (DECISION_OVERVIEW_CACHE_SECONDS,
+shown on the page) and forgotten whenever a decision is saved, moved or imported in this
+process.
 """
 
 from __future__ import annotations
 
+import datetime
+import threading
+from collections.abc import Iterable
+
+from django.apps import apps as installed_apps
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, F, Max, Q
+from django.db import transaction
+from django.db.models import Count, F, Max, Q, QuerySet
 from django.utils import timezone
 
 from . import charts
-from .models import Decision, Flow, Team
+from .models import Decision, Flow, StyleTally, Team
 
 Status = Decision.Status
 # Decisions that were accepted at some point: still accepted, or later superseded or deprecated.
 WERE_ACCEPTED = [Status.ACCEPTED, Status.SUPERSEDED, Status.DEPRECATED]
 LIST_LIMIT = 20
 CACHE_KEY = "decisions:overview"
+QUARTER, TEAM = StyleTally.Kind.QUARTER, StyleTally.Kind.TEAM
+_pending = threading.local()
 
 
 def overview_figures() -> dict:
@@ -40,26 +50,24 @@ def overview_forget() -> None:
 
 
 def _compute() -> dict:
-    decided = Decision.objects.filter(status__in=WERE_ACCEPTED).exclude(style="")
-    # Counting rows or an indexed column, never the id, lets PostgreSQL answer from the indexes alone.
-    # Grouped by day in SQL and rolled up to quarters here: SQLite has no native date truncation.
     quarters: dict[str, dict[str, int]] = {}
-    for day, style, n in (
-        decided.exclude(decided_on=None).values_list("decided_on", "style").annotate(n=Count("*")).order_by()
-    ):
-        counts = quarters.setdefault(f"{day.year} Q{(day.month - 1) // 3 + 1}", {})
-        counts[style] = counts.get(style, 0) + n
     team_counts: dict[int, dict[str, int]] = {}
-    for team_id, style, n in decided.values_list("flow__owner_team", "style").annotate(n=Count("*")).order_by():
-        if team_id is not None:
-            team_counts.setdefault(team_id, {})[style] = n
+    assessed = {"total": 0, "against": 0}
+    for kind, key, style, decided, assessed_count, against in StyleTally.objects.values_list(
+        "kind", "key", "style", "decided", "assessed", "against"
+    ):
+        if kind == TEAM:
+            team_counts.setdefault(int(key), {})[style] = decided
+            continue
+        if key:
+            quarters.setdefault(key, {})[style] = decided
+        assessed["total"] += assessed_count
+        assessed["against"] += against
     names = dict(Team.objects.filter(pk__in=team_counts).values_list("pk", "name"))
     teams = sorted(
         (names[team_id], {style: counts.get(style, 0) for style in charts.STYLES})
         for team_id, counts in team_counts.items()
-    )
-    assessed = decided.exclude(recommendation="").aggregate(
-        total=Count("status"), against=Count("status", filter=Q(against_recommendation=True))
+        if team_id in names
     )
     waiting = (
         Decision.objects.filter(status=Status.PROPOSED)
@@ -96,3 +104,108 @@ def _compute() -> dict:
         "now": timezone.now(),
         "cache_seconds": settings.DECISION_OVERVIEW_CACHE_SECONDS,
     }
+
+
+# --- the tallies ------------------------------------------------------------------------
+
+
+def quarter_of(day: datetime.date | None) -> str:
+    return f"{day.year} Q{(day.month - 1) // 3 + 1}" if day else ""
+
+
+def _quarter_days(label: str) -> tuple[datetime.date, datetime.date]:
+    """The first day of a quarter and the first day after it."""
+    year, number = int(label[:4]), int(label[-1])
+    end = datetime.date(year + 1, 1, 1) if number == 4 else datetime.date(year, 3 * number + 1, 1)
+    return datetime.date(year, 3 * number - 2, 1), end
+
+
+def tally_decision_saved(decision: Decision, stored: dict) -> None:
+    """After a save: count again the quarters and teams the decision was and is counted in."""
+    statuses = {decision.status, stored.get("status", decision.status)}
+    if not statuses & set(WERE_ACCEPTED):
+        return  # drafts and proposals are not counted
+    days = {decision.decided_on, stored.get("decided_on", decision.decided_on)}
+    flows = {decision.flow_id, stored.get("flow_id", decision.flow_id)} - {None}
+    teams = Flow.objects.filter(pk__in=flows).values_list("owner_team_id", flat=True) if flows else []
+    tally_later(quarters={quarter_of(day) for day in days}, teams=teams)
+
+
+def tally_later(*, quarters: Iterable[str] = (), teams: Iterable[int] = ()) -> None:
+    """Count these quarters and teams again when the transaction commits: once, however many saves asked."""
+    pending = _pending_keys()
+    pending[QUARTER].update(quarters)
+    pending[TEAM].update(str(team_id) for team_id in teams)
+    transaction.on_commit(_tally_pending)
+
+
+def _pending_keys() -> dict[str, set[str]]:
+    if not hasattr(_pending, "keys"):
+        _pending.keys = {QUARTER: set(), TEAM: set()}
+    return _pending.keys
+
+
+def _tally_pending() -> None:
+    # A rolled-back transaction leaves its keys here; counting them again with the next is harmless.
+    pending = _pending_keys()
+    keys = {kind: set(values) for kind, values in pending.items()}
+    for values in pending.values():
+        values.clear()
+    if any(keys.values()):
+        tally_refresh(keys)
+
+
+def tally_refresh(keys: dict[str, set[str]]) -> None:
+    """Count the tallies of these quarters and teams again, from the decisions."""
+    where = Q()
+    for label in keys.get(QUARTER, ()):
+        if label:
+            start, end = _quarter_days(label)
+            where |= Q(decided_on__gte=start, decided_on__lt=end)
+        else:
+            where |= Q(decided_on=None)
+    if keys.get(TEAM):
+        where |= Q(flow__owner_team__in=[int(key) for key in keys[TEAM]])
+    rows = _tally_rows(Decision.objects.filter(where), keys)
+    stale = Q()
+    for kind, values in keys.items():
+        stale |= Q(kind=kind, key__in=values)
+    with transaction.atomic():
+        StyleTally.objects.filter(stale).delete()
+        StyleTally.objects.bulk_create(StyleTally(**row) for row in rows)
+    overview_forget()
+
+
+def tally_rebuild(registry=installed_apps) -> None:
+    """Count every tally again: after loading decisions in bulk, and in the migration that made them."""
+    tallies = registry.get_model("decisions", "StyleTally").objects
+    rows = _tally_rows(registry.get_model("decisions", "Decision").objects.all(), None)
+    with transaction.atomic():
+        tallies.all().delete()
+        tallies.bulk_create(tallies.model(**row) for row in rows)
+    overview_forget()
+
+
+def _tally_rows(decisions: QuerySet, keys: dict[str, set[str]] | None) -> list[dict]:
+    """The tally rows of the given keys (all when None), counted from these decisions."""
+    counted = (
+        decisions.filter(status__in=WERE_ACCEPTED)
+        .exclude(style="")
+        .values_list("decided_on", "flow__owner_team", "style", "recommendation", "against_recommendation")
+        .annotate(n=Count("status"))
+        .order_by()
+    )
+    totals: dict[tuple[str, str, str], list[int]] = {}
+    for day, team_id, style, recommendation, against, n in counted:
+        assessed = n if recommendation else 0
+        for kind, key in ((QUARTER, quarter_of(day)), (TEAM, str(team_id) if team_id else None)):
+            if key is None or (keys is not None and key not in keys.get(kind, ())):
+                continue
+            total = totals.setdefault((kind, key, style), [0, 0, 0])
+            total[0] += n
+            total[1] += assessed
+            total[2] += assessed if against else 0
+    return [
+        {"kind": kind, "key": key, "style": style, "decided": decided, "assessed": assessed, "against": against}
+        for (kind, key, style), (decided, assessed, against) in totals.items()
+    ]

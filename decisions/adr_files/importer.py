@@ -256,8 +256,7 @@ def _reason(words: str, path: str) -> str:
 
 def _save(decision: Decision) -> None:
     # An import mirrors what the file says, so the status may move off the review graph.
-    decision._stored_status = None
-    decision.save()
+    decision.save(check_status=False)
 
 
 def _flow_names(parsed) -> set[str]:

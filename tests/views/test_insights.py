@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.core.cache import cache
+from django.test import TestCase
 from django.urls import reverse
 
 from decisions import roles, workflow
@@ -14,13 +15,14 @@ pytestmark = pytest.mark.django_db
 
 
 def accepted(**kwargs):
-    """An accepted decision that went through the workflow, so its flow knows it."""
+    """An accepted decision that went through the workflow and was committed, so its flow and the tallies know it."""
     author = UserFactory(role=roles.ARCHITECTS)
     reviewer = UserFactory(role=roles.REVIEWERS)
-    decision = AssessedDecisionFactory(status="draft", author=author, **kwargs)
-    workflow.decision_propose(decision=decision, by=author, reviewers=[reviewer])
-    workflow.review_submit(decision=decision, by=reviewer, verdict="approved", body="")
-    workflow.decision_transition(decision=decision, to="accepted", by=author)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        decision = AssessedDecisionFactory(status="draft", author=author, **kwargs)
+        workflow.decision_propose(decision=decision, by=author, reviewers=[reviewer])
+        workflow.review_submit(decision=decision, by=reviewer, verdict="approved", body="")
+        workflow.decision_transition(decision=decision, to="accepted", by=author)
     return decision
 
 

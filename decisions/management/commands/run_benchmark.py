@@ -21,7 +21,7 @@ from django.utils.html import escape
 from decisions import roles, search
 from decisions.management.progress import Progress
 from decisions.models import Comment, Counter, Decision, Flow, Service, Team
-from decisions.overview import overview_forget
+from decisions.overview import overview_forget, tally_rebuild
 
 BATCH = 5000
 STYLES = ["command", "event", "sync", ""]
@@ -164,6 +164,7 @@ class Command(BaseCommand):
             batch_size=BATCH,
         )
 
+        tally_rebuild()  # bulk_create skips save(), which keeps the overview's tallies
         progress = Progress(self.stdout, "Search index", len(ids))
         search.index_decisions(ids, advance=progress.advance)
         progress.done()
