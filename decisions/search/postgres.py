@@ -72,14 +72,15 @@ def snippets(text: str, parsed: Query, ids: list[int], start: str, stop: str) ->
 
 
 # Insert or update in one statement; title words weigh A, body words B.
-UPSERT_VECTORS = f"""
+UPSERT_VECTORS = """
     INSERT INTO decisions_searchterms (decision_id, vector)
-    SELECT decision_id, setweight(to_tsvector('{CONFIG}', title), 'A') || setweight(to_tsvector('{CONFIG}', body), 'B')
-    FROM decisions_searchdocument WHERE decision_id = ANY(%s)
+    SELECT decision_id, setweight(to_tsvector(%(config)s::regconfig, title), 'A')
+        || setweight(to_tsvector(%(config)s::regconfig, body), 'B')
+    FROM decisions_searchdocument WHERE decision_id = ANY(%(ids)s)
     ON CONFLICT (decision_id) DO UPDATE SET vector = EXCLUDED.vector
-"""  # noqa: S608 (CONFIG is ours) # nosec B608
+"""
 
 
 def after_index(ids: list[int]) -> None:
     with connection.cursor() as cursor:
-        cursor.execute(UPSERT_VECTORS, [ids])
+        cursor.execute(UPSERT_VECTORS, {"config": CONFIG, "ids": ids})
