@@ -1,6 +1,9 @@
 from django import template
-from django.utils.safestring import SafeString
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import Truncator
 
+from ..charts import BarChart
 from ..markdown import render_markdown
 
 register = template.Library()
@@ -9,3 +12,38 @@ register = template.Library()
 @register.filter(name="markdown")
 def markdown_filter(text: str) -> SafeString:
     return render_markdown(text)
+
+
+@register.simple_tag
+def chart_bars(chart: BarChart) -> SafeString:
+    """The bars of a stacked bar chart, as SVG elements.
+
+    Written here rather than in a template: a chart of 100 teams holds some 4,000 numbers,
+    and writing each through the template engine took 40 ms. Only the labels are text
+    from users, and they are escaped; the rest are our numbers and style names.
+    """
+    parts = []
+    for bar in chart.bars:
+        label, y, text_y = escape(bar.label), _number(bar.y), _number(bar.text_y)
+        short = escape(Truncator(bar.label).chars(22))
+        parts.append(
+            f'<text x="{chart.label_width - 8}" y="{text_y}" text-anchor="end" class="chart-label">{short}</text>'
+        )
+        for s in bar.segments:
+            parts.append(
+                f'<rect x="{_number(s.x)}" y="{y}" width="{_number(s.width)}" height="{chart.bar_height}" '
+                f'fill="url(#fill-{s.style})" stroke="#333" stroke-width=".5">'
+                f"<title>{label}: {s.count} {s.style}</title></rect>"
+            )
+            if s.shows_count:
+                parts.append(
+                    f'<text x="{_number(s.label_x)}" y="{text_y}" text-anchor="middle" class="chart-count">'
+                    f"{s.count}</text>"
+                )
+        parts.append(f'<text x="{_number(bar.end_x)}" y="{text_y}" class="chart-total">{bar.total}</text>')
+    return mark_safe("".join(parts))  # noqa: S308 (labels escaped above) # nosec B308 B703
+
+
+def _number(value: float) -> str:
+    """A coordinate as SVG wants it: a dot for decimals whatever the language, and one decimal at most."""
+    return f"{round(value, 1):g}"
