@@ -8,6 +8,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import F
 from django.db.models.functions import Abs
 from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from . import factors
@@ -252,6 +253,8 @@ class Decision(models.Model):
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # When the decision took its current status: how long a proposal has waited for review.
+    status_changed_at = models.DateTimeField(default=timezone.now, editable=False)
     decided_on = models.DateField(null=True, blank=True)
     revisit_on = models.DateField(null=True, blank=True, help_text="When to look at this decision again.")
     supersedes = models.ForeignKey(
@@ -294,7 +297,7 @@ class Decision(models.Model):
     source_status = models.CharField("original status", max_length=200, blank=True, editable=False)
     source_text = models.TextField(blank=True, editable=False)
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "status_changed_at"])
     objects = DecisionQuerySet.as_manager()
 
     class Meta:
@@ -322,6 +325,7 @@ class Decision(models.Model):
                 name="decision_overview",
             ),
             models.Index(fields=["-number"], name="decision_against", condition=models.Q(against_recommendation=True)),
+            models.Index(fields=["status", "status_changed_at"], name="decision_status_since"),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(status__in=DecisionStatus.values), name="decision_status_valid"),
@@ -342,6 +346,8 @@ class Decision(models.Model):
         stored = getattr(self, "_stored", {})
         if check_status and stored.get("status"):
             check_status_change(stored["status"], self.status)
+        if "status" in stored and stored["status"] != self.status:
+            self.status_changed_at = timezone.now()
         assessment = self.assessment
         self.recommendation = assessment.recommendation.value if assessment.complete else ""
         self.recommendation_strength = assessment.strength.value if assessment.complete else ""

@@ -18,11 +18,11 @@ from django.apps import apps as installed_apps
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, F, Max, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from . import charts
-from .models import Decision, Flow, StyleTally, Team
+from .models import Decision, Flow, ReviewRequest, StyleTally, Team
 
 Status = Decision.Status
 # Decisions that were accepted at some point: still accepted, or later superseded or deprecated.
@@ -69,15 +69,15 @@ def _compute() -> dict:
         for team_id, counts in team_counts.items()
         if team_id in names
     )
-    waiting = (
+    waiting = list(
         Decision.objects.filter(status=Status.PROPOSED)
-        .annotate(
-            proposed_at=Max("transitions__at", filter=Q(transitions__to_status=Status.PROPOSED)),
-            waiting_on=Count("review_requests", filter=Q(review_requests__state="waiting"), distinct=True),
-        )
-        .only("number", "title", "created_at")
-        .order_by(F("proposed_at").asc(nulls_first=True))
+        .only("number", "title", "status_changed_at")
+        .order_by("status_changed_at", "number")[:LIST_LIMIT]
     )
+    asked = ReviewRequest.objects.filter(decision__in=waiting, state=ReviewRequest.State.WAITING)
+    unanswered = dict(asked.values_list("decision").annotate(n=Count("pk")).order_by())
+    for decision in waiting:
+        decision.waiting_on = unanswered.get(decision.pk, 0)
     flows_by_style = dict(Flow.objects.values_list("current_style").annotate(n=Count("pk")).order_by())
     orchestrators = (
         Flow.objects.filter(current_style="command")
@@ -96,7 +96,7 @@ def _compute() -> dict:
         "team_chart": charts.stacked_bars(teams),
         "assessed": assessed,
         "against_share": round(100 * assessed["against"] / assessed["total"]) if assessed["total"] else None,
-        "waiting": list(waiting[:LIST_LIMIT]),
+        "waiting": waiting,
         "waiting_count": Decision.objects.filter(status=Status.PROPOSED).count(),
         "flows_by_style": [(style, flows_by_style.get(style, 0)) for style in (*charts.STYLES, "")],
         "orchestrators": list(orchestrators),

@@ -1,15 +1,19 @@
 """The overview's tallies: counted ahead, and always what counting the log again would give."""
 
 import datetime
+import importlib
 
 import pytest
+from django.apps import apps
 from django.db import transaction
 from django.test import TestCase
+from django.utils import timezone
 
-from decisions import overview, workflow
+from decisions import charts, overview, workflow
 from decisions.adr_files import importer
-from decisions.models import Decision, StyleTally
-from tests.factories import AssessedDecisionFactory, FlowFactory, TeamFactory
+from decisions.models import Decision, StyleTally, Transition
+from decisions.templatetags.decisions_tags import chart_bars
+from tests.factories import AssessedDecisionFactory, FlowFactory, TeamFactory, TransitionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -134,3 +138,49 @@ def test_the_overview_reads_the_tallies():
         ("Ledger", {"command": 1, "event": 2, "sync": 0})
     ]
     assert figures["assessed"]["total"] == 3
+
+
+def test_a_decision_knows_since_when_it_has_its_status():
+    decision = AssessedDecisionFactory(status="draft")
+    filed = decision.status_changed_at
+    decision.title = "Retitled"
+    decision.save()
+    assert Decision.objects.get(pk=decision.pk).status_changed_at == filed
+    decide(decision, "proposed")
+    assert Decision.objects.get(pk=decision.pk).status_changed_at > filed
+
+
+def test_waiting_proposals_come_longest_waiting_first_with_the_reviewers_yet_to_answer(architect, reviewer):
+    proposals = []
+    for title in ("First", "Second", "Third"):
+        proposal = AssessedDecisionFactory(status="draft", title=title, author=architect)
+        workflow.decision_propose(decision=proposal, by=architect, reviewers=[reviewer, UserFactory()])
+        proposals.append(proposal)
+    now = timezone.now()
+    for days, proposal in zip((1, 5, 3), proposals, strict=True):
+        Decision.objects.filter(pk=proposal.pk).update(status_changed_at=now - datetime.timedelta(days=days))
+    workflow.review_submit(decision=proposals[1], by=reviewer, verdict="approved", body="")
+    figures = overview._compute()
+    assert [(d.title, d.waiting_on) for d in figures["waiting"]] == [("Second", 1), ("Third", 2), ("First", 2)]
+    assert figures["waiting_count"] == 3
+
+
+def test_the_migration_takes_since_when_from_the_transitions():
+    backfill = importlib.import_module("decisions.migrations.0019_status_changed_at").backfill
+    proposal = AssessedDecisionFactory(status="proposed")
+    imported = AssessedDecisionFactory(status="accepted")
+    proposed_at = timezone.now() - datetime.timedelta(days=9)
+    for to_status, at in (("draft", proposed_at - datetime.timedelta(days=1)), ("proposed", proposed_at)):
+        Transition.objects.filter(pk=TransitionFactory(decision=proposal, to_status=to_status).pk).update(at=at)
+    backfill(apps, None)
+    assert Decision.objects.get(pk=proposal.pk).status_changed_at == proposed_at
+    assert Decision.objects.get(pk=imported.pk).status_changed_at == imported.created_at
+
+
+def test_chart_bars_are_drawn_with_escaped_labels_and_plain_numbers():
+    chart = charts.stacked_bars([("<b>Ops</b>", {"command": 3, "event": 1}), ("Tiny", {"sync": 1})])
+    svg = chart_bars(chart)
+    assert "<b>" not in svg and "&lt;b&gt;Ops&lt;/b&gt;: 3 command" in svg
+    assert '<rect x="150" y="0" width="315" height="22" fill="url(#fill-command)"' in svg
+    assert '<rect x="465" y="0" width="105" height="22" fill="url(#fill-event)"' in svg
+    assert svg.count('class="chart-total"') == 2 and ">4</text>" in svg

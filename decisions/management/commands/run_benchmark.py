@@ -135,7 +135,7 @@ class Command(BaseCommand):
         progress.done()
         # bulk_create stamps created_at with now; spread the log over time as a real one is.
         step = ExpressionWrapper(Value(datetime.timedelta(minutes=7)) * (total - F("number")), DurationField())
-        Decision.objects.update(created_at=Value(now) - step)
+        Decision.objects.update(created_at=Value(now) - step, status_changed_at=Value(now) - step)
         Counter.objects.update_or_create(name="decision", defaults={"value": total})
 
         ids = list(Decision.objects.order_by("pk").values_list("pk", flat=True))
