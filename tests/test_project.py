@@ -8,7 +8,7 @@ from io import StringIO
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
-from django.db import OperationalError
+from django.db import OperationalError, connection
 from django.test import Client
 from django.urls import reverse
 
@@ -157,3 +157,15 @@ def test_the_health_check_reports_the_database(client, monkeypatch):
     monkeypatch.setattr("adr_app.views.connection.cursor", _database_down)
     response = client.get("/healthz/")
     assert response.status_code == 503 and response.content == b"database unavailable\n"
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's planner statistics")
+def test_migrate_leaves_sqlite_with_planner_statistics():
+    DecisionFactory.create_batch(3)
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS sqlite_stat1")  # as after a migration rebuilt the table
+    call_command("migrate", verbosity=0)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'decisions_decision'")
+        assert cursor.fetchone()[0] > 0
