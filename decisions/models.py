@@ -310,8 +310,7 @@ class Decision(models.Model):
             # The log's filters and sort orders.
             models.Index(fields=["status", "-number"], name="decision_status_number"),
             models.Index(fields=["style", "-number"], name="decision_style_number"),
-            # With the id, so PostgreSQL reads a deep page of the log from the index alone.
-            models.Index(fields=["-created_at", "-number", "id"], name="decision_created"),
+            models.Index(fields=["-created_at", "-number"], name="decision_created"),
             models.Index(fields=["flow", "decided_on"], name="decision_flow_decided"),
             models.Index(fields=["revisit_on"], name="decision_revisit", condition=models.Q(revisit_on__isnull=False)),
             # Partial: nearly every decision supersedes nothing, and an index full of NULLs
