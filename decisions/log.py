@@ -37,16 +37,17 @@ def log_results(params: QueryDict) -> tuple[LogFilterForm, str, QuerySet[Decisio
 
 
 class LogPaginator(Paginator):
-    """Finds a page's ids through the indexes first, then loads only those rows: with OFFSET,
-    a database otherwise reads every wide row it skips (a deferred join)."""
+    """Finds a page's decision numbers through the indexes first, then loads only those rows:
+    with OFFSET, a database otherwise reads every wide row it skips (a deferred join). Numbers,
+    not ids, because the sort indexes hold them: PostgreSQL then skips from the index alone."""
 
     def page(self, number):
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         top = min(bottom + self.per_page, self.count)
-        ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
-        rows = Decision.objects.for_list().in_bulk(ids)
-        return self._get_page([rows[pk] for pk in ids], number, self)
+        numbers = list(self.object_list.values_list("number", flat=True)[bottom:top])
+        rows = Decision.objects.for_list().in_bulk(numbers, field_name="number")
+        return self._get_page([rows[n] for n in numbers], number, self)
 
 
 class SearchPaginator(LogPaginator):
