@@ -16,15 +16,14 @@ from decisions.models import Decision, Flow, Service, Team
 from tests.factories import CommentFactory, DecisionFactory, UserFactory
 
 
-def _import_settings(**env) -> subprocess.CompletedProcess:
+def _python(code: str, **env) -> subprocess.CompletedProcess:
+    """Run our code in a fresh interpreter, with only the DJANGO_ settings given here."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")} | env
-    return subprocess.run(
-        [sys.executable, "-c", "import adr_app.settings as s; print(s.DEBUG, s.DATABASES['default']['ENGINE'])"],
-        env=clean,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    return subprocess.run([sys.executable, "-c", code], env=clean, capture_output=True, text=True, check=False)  # noqa: S603
+
+
+def _import_settings(**env) -> subprocess.CompletedProcess:
+    return _python("import adr_app.settings as s; print(s.DEBUG, s.DATABASES['default']['ENGINE'])", **env)
 
 
 def test_production_refuses_to_start_without_a_secret_key():
@@ -169,3 +168,14 @@ def test_migrate_leaves_sqlite_with_planner_statistics():
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'decisions_decision'")
         assert cursor.fetchone()[0] > 0
+
+
+def test_a_server_process_keeps_what_it_loaded_out_of_full_garbage_collections():
+    started = _python("import gc, adr_app.wsgi; print(gc.get_freeze_count())", DJANGO_DEBUG="true")
+    assert int(started.stdout) > 10_000
+
+
+def test_postgresql_connections_run_without_parallel_workers():
+    code = "import adr_app.settings as s; print(s.DATABASES['default']['OPTIONS']['options'])"
+    imported = _python(code, DJANGO_DEBUG="true", DATABASE_URL="postgres://postgres@127.0.0.1:5432/anything")
+    assert imported.stdout.strip() == "-c max_parallel_workers_per_gather=0"
