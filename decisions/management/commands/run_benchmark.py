@@ -5,6 +5,7 @@ Not part of the test run. Point it at a database of its own, for example
 """
 
 import datetime
+import gc
 import random
 import statistics
 import time
@@ -185,6 +186,8 @@ class Command(BaseCommand):
 
     @override_settings(ALLOWED_HOSTS=["testserver"], DEBUG=False)
     def measure(self, runs: int) -> None:
+        gc.collect()
+        gc.freeze()  # as adr_app/wsgi.py does when a server process starts
         client = Client()
         client.force_login(User.objects.get(username="bench-reader"))
         fifty = Decision.objects.order_by("pk").first().number
