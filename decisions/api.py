@@ -24,7 +24,7 @@ from ninja.security import HttpBearer, SessionAuth
 
 from . import factors, tokens, workflow
 from .forms import CommentForm, DecisionForm, ReviewForm
-from .log import LogPaginator, SearchPaginator, log_results
+from .log import log_paginator, log_results
 from .models import Comment, Decision, Flow, Service, Team
 
 logger = logging.getLogger(__name__)
@@ -330,9 +330,8 @@ def _decision(number: int) -> Decision:
 def list_decisions(request: HttpRequest, page: int = 1, page_size: int = Query(50, ge=1, le=MAX_PAGE_SIZE)):
     """The log, with the log page's parameters: q (search), style, status, team, service, flow, tag,
     from, to, against, visibility, growth, coordination, coupling and sort. Repeat a parameter for several values."""
-    form, _, decisions = log_results(request.GET)
-    text = form.cleaned_data.get("q", "")
-    paginator = (SearchPaginator if text else LogPaginator)(decisions, page_size)
+    form, sort, decisions = log_results(request.GET)
+    paginator = log_paginator(decisions, page_size, text=form.cleaned_data.get("q", ""), sort=sort)
     current = paginator.get_page(page)
 
     def link(number: int) -> str:

@@ -45,15 +45,28 @@ class LogPaginator(Paginator):
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         top = min(bottom + self.per_page, self.count)
-        numbers = list(self.object_list.values_list("number", flat=True)[bottom:top])
+        numbers = self.numbers_between(bottom, top)
         rows = Decision.objects.for_list().in_bulk(numbers, field_name="number")
         return self._get_page([rows[n] for n in numbers], number, self)
 
+    def numbers_between(self, bottom: int, top: int) -> list[int]:
+        return list(self.object_list.values_list("number", flat=True)[bottom:top])
+
 
 class SearchPaginator(LogPaginator):
-    """Counts matches only up to a limit: counting every match of a common word costs more than the page."""
+    """Counts matches only up to a limit: counting every match of a common word costs more than the page.
+
+    Sorted by relevance, the page's own query counts them too where the search backend can
+    (search.ranked_page): ranking reads every match anyway, and a separate count would find
+    them all a second time.
+    """
 
     LIMIT = 1000
+
+    def __init__(self, object_list, per_page, *, ranked: bool = False) -> None:
+        super().__init__(object_list, per_page)
+        self.ranked = ranked
+        self._fetched: dict[int, list[int]] = {}
 
     @cached_property
     def count(self) -> int:
@@ -63,3 +76,33 @@ class SearchPaginator(LogPaginator):
     @property
     def capped(self) -> bool:
         return self.count > self.LIMIT
+
+    def get_page(self, number):
+        if self.ranked:
+            self._fetch_with_count(number)
+        return super().get_page(number)
+
+    def _fetch_with_count(self, number) -> None:
+        try:
+            bottom = (int(number) - 1) * self.per_page
+        except (TypeError, ValueError):
+            bottom = 0  # get_page answers anything but a number with the first page
+        if bottom < 0:
+            return  # and a number below one with the last
+        page = search.ranked_page(self.object_list, bottom, bottom + self.per_page)
+        if page and page[0]:  # else the page is past the end, and the count is asked for on its own
+            numbers, matches = page
+            self.count = min(matches, self.LIMIT + 1)
+            self._fetched[bottom] = numbers
+
+    def numbers_between(self, bottom: int, top: int) -> list[int]:
+        if bottom in self._fetched:
+            return self._fetched[bottom][: top - bottom]
+        return super().numbers_between(bottom, top)
+
+
+def log_paginator(decisions: QuerySet[Decision], per_page: int, *, text: str, sort: str) -> LogPaginator:
+    """The paginator for the decisions log_results found."""
+    if text:
+        return SearchPaginator(decisions, per_page, ranked=sort == "relevance")
+    return LogPaginator(decisions, per_page)

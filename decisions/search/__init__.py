@@ -53,6 +53,12 @@ def search(queryset: QuerySet[Decision], text: str) -> QuerySet[Decision]:
     return _backend().search(queryset, text, parsed)
 
 
+def ranked_page(matches: QuerySet[Decision], bottom: int, top: int) -> tuple[list[int], int] | None:
+    """Decision numbers bottom to top of a relevance-sorted search, and how many match, in one
+    pass: ranking reads every match anyway. None where the backend cannot count that way."""
+    return _backend().ranked_page(matches, bottom, top)
+
+
 def among_newest(matches: QuerySet[Decision], text: str) -> QuerySet[Decision]:
     """Narrow an unfiltered search to its RANK_CANDIDATES newest matches, before sorting by relevance."""
     parsed = query_module.parse(text)

@@ -22,6 +22,11 @@ def search(queryset: QuerySet[Decision], text: str, parsed: Query) -> QuerySet[D
     return queryset.annotate(rank=Value(0.0, output_field=FloatField()))
 
 
+def ranked_page(matches: QuerySet[Decision], bottom: int, top: int) -> None:
+    """Nothing is ranked, so a page costs no more to count apart."""
+    return None
+
+
 def newest_matches(parsed: Query, limit: int) -> None:
     """Without a full-text index nothing is ranked, so there is nothing to narrow."""
     return None

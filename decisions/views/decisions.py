@@ -18,7 +18,7 @@ from ..forms import (
     ReviewForm,
     TransitionForm,
 )
-from ..log import LogPaginator, SearchPaginator, log_results
+from ..log import log_paginator, log_results
 from ..markdown import render_markdown
 from ..models import Decision, Team
 
@@ -56,8 +56,8 @@ def _active_filters(form: LogFilterForm, params: QueryDict) -> list[dict]:
 def decision_list(request: HttpRequest) -> HttpResponse:
     form, sort, decisions = log_results(request.GET)
     text = form.cleaned_data.get("q", "")
-    paginator_class = SearchPaginator if text else LogPaginator
-    page = paginator_class(decisions, settings.DECISION_LOG_PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = log_paginator(decisions, settings.DECISION_LOG_PAGE_SIZE, text=text, sort=sort)
+    page = paginator.get_page(request.GET.get("page"))
     excerpts = search.snippets(text, [d.pk for d in page]) if text else {}
     for decision in page:
         decision.excerpt = excerpts.get(decision.pk)

@@ -3,9 +3,12 @@
 import datetime
 
 import pytest
+from django.db import connection
+from django.http import QueryDict
 from django.urls import reverse
 
 from decisions import search
+from decisions.log import SearchPaginator, log_paginator, log_results
 from tests.factories import AssessedDecisionFactory, DecisionFactory, FlowFactory, ServiceFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
@@ -162,10 +165,47 @@ def test_feeds_escape_hostile_text(manager_client):
 
 
 def test_very_common_words_count_up_to_a_limit(manager_client, monkeypatch):
-    from decisions.log import SearchPaginator
-
     monkeypatch.setattr(SearchPaginator, "LIMIT", 2)
     made = [AssessedDecisionFactory(context="billing") for _ in range(4)]
     search.index_decisions([d.pk for d in made])
     page = rows(manager_client, q="billing")
     assert "More than 2 decisions match; the first 2 are shown" in page
+
+
+def _ranked_log():
+    made = [AssessedDecisionFactory(title=f"Ledger {n}", context="ledger " * (n + 1)) for n in range(5)]
+    search.index_decisions([d.pk for d in made])
+    return [d.title for d in log_results(RANKED)[2]]
+
+
+def _paginator():
+    form, sort, decisions = log_results(RANKED)
+    assert sort == "relevance"
+    return log_paginator(decisions, 2, text="ledger", sort=sort)
+
+
+RANKED = QueryDict("q=ledger&status=accepted")
+
+
+def test_a_ranked_page_counts_the_matches_in_its_own_query(django_assert_num_queries):
+    ranked = _ranked_log()
+    counting_apart = 0 if connection.vendor == "postgresql" else 1
+    for asked, shown in ((None, ranked[:2]), ("2", ranked[2:4]), (3, ranked[4:])):
+        paginator = _paginator()
+        with django_assert_num_queries(2 + counting_apart):  # the page's numbers (with the count), then its rows
+            assert [d.title for d in paginator.get_page(asked)] == shown
+        assert paginator.count == 5 and paginator.num_pages == 3 and not paginator.capped
+
+
+def test_a_ranked_page_past_the_end_or_not_a_number_still_answers():
+    _ranked_log()
+    assert _paginator().get_page(99).number == 3 and len(_paginator().get_page(99)) == 1
+    assert _paginator().get_page("x").number == 1 and _paginator().get_page(-4).number == 3
+
+
+def test_a_ranked_count_stops_at_the_limit(monkeypatch):
+    monkeypatch.setattr(SearchPaginator, "LIMIT", 2)
+    _ranked_log()
+    paginator = _paginator()
+    page = paginator.get_page(2)
+    assert paginator.count == 3 and paginator.capped and len(page) == 1
