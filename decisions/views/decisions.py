@@ -72,7 +72,9 @@ def decision_list(request: HttpRequest) -> HttpResponse:
         "feed_query": _without(request.GET, "format"),
         "export_formats": export.FORMATS,
         "rank_candidates": search.RANK_CANDIDATES,
-        "teams": Team.objects.only("name").order_by("name"),
+        # Pairs, not models: a hundred teams made this select cost more than the results.
+        "team_options": Team.objects.order_by("name").values_list("pk", "name"),
+        "chosen_team": getattr(form.cleaned_data.get("team"), "pk", None),
         "level_choices": LEVEL_CHOICES,
         "level_filters": [(f.key, f.name, request.GET.get(f.key, "")) for f in factors.FACTORS],
         "levels_chosen": any(request.GET.get(f.key) for f in factors.FACTORS),
