@@ -136,7 +136,9 @@ def tally_later(*, quarters: Iterable[str] = (), teams: Iterable[int] = ()) -> N
     pending = _pending_keys()
     pending[QUARTER].update(quarters)
     pending[TEAM].update(str(team_id) for team_id in teams)
-    transaction.on_commit(_tally_pending)
+    # Robust: the change itself is committed; a failed count is logged, and the next change
+    # of the same quarter or team (or rebuild_overview) counts it again.
+    transaction.on_commit(_tally_pending, robust=True)
 
 
 def _pending_keys() -> dict[str, set[str]]:
@@ -167,12 +169,20 @@ def tally_refresh(keys: dict[str, set[str]]) -> None:
     if keys.get(TEAM):
         where |= Q(flow__owner_team__in=[int(key) for key in keys[TEAM]])
     rows = _tally_rows(Decision.objects.filter(where), keys)
-    stale = Q()
+    counted = Q()
     for kind, values in keys.items():
-        stale |= Q(kind=kind, key__in=values)
+        counted |= Q(kind=kind, key__in=values)
+    # Zero, upsert, drop the zeros: two refreshes of one key at once then wait for each other
+    # instead of one failing on the unique key.
     with transaction.atomic():
-        StyleTally.objects.filter(stale).delete()
-        StyleTally.objects.bulk_create(StyleTally(**row) for row in rows)
+        StyleTally.objects.filter(counted).update(decided=0, assessed=0, against=0)
+        StyleTally.objects.bulk_create(
+            [StyleTally(**row) for row in rows],
+            update_conflicts=True,
+            unique_fields=["kind", "key", "style"],
+            update_fields=["decided", "assessed", "against"],
+        )
+        StyleTally.objects.filter(counted, decided=0).delete()
     overview_forget()
 
 

@@ -5,8 +5,8 @@ from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
 
 from decisions import roles
-from decisions.models import SearchDocument
-from tests.factories import DecisionFactory
+from decisions.models import SearchDocument, StyleTally
+from tests.factories import AssessedDecisionFactory, DecisionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -19,6 +19,15 @@ def test_rebuild_search_index_indexes_every_decision_with_progress():
     assert SearchDocument.objects.count() == 3
     assert "Indexing decisions [" in out.getvalue() and "3/3" in out.getvalue()
     assert "Indexed 3 decisions." in out.getvalue()
+
+
+def test_rebuild_overview_counts_the_tallies_again():
+    AssessedDecisionFactory.create_batch(2, style="event", status="accepted")  # saved without a commit
+    assert not StyleTally.objects.exists()
+    out = StringIO()
+    call_command("rebuild_overview", stdout=out)
+    assert sum(StyleTally.objects.filter(kind="team").values_list("decided", flat=True)) == 2
+    assert "Counted the overview's tallies again." in out.getvalue()
 
 
 @pytest.mark.django_db(transaction=True)  # as it runs for real: PostgreSQL's VACUUM refuses a transaction

@@ -184,3 +184,22 @@ def test_chart_bars_are_drawn_with_escaped_labels_and_plain_numbers():
     assert '<rect x="150" y="0" width="315" height="22" fill="url(#fill-command)"' in svg
     assert '<rect x="465" y="0" width="105" height="22" fill="url(#fill-event)"' in svg
     assert svg.count('class="chart-total"') == 2 and ">4</text>" in svg
+
+
+def test_two_counts_of_one_key_in_a_row_leave_one_true_row():
+    decision = decide(AssessedDecisionFactory(status="draft", style="event"))
+    keys = {"quarter": {overview.quarter_of(decision.decided_on)}, "team": {str(decision.flow.owner_team_id)}}
+    overview.tally_refresh(keys)
+    overview.tally_refresh(keys)
+    assert StyleTally.objects.count() == 2
+    assert_tallies_are_true()
+
+
+def test_a_failed_count_does_not_undo_the_change(monkeypatch, caplog):
+    def broken(keys):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(overview, "tally_refresh", broken)
+    decision = decide(AssessedDecisionFactory(status="draft", style="event"))
+    assert Decision.objects.get(pk=decision.pk).status == "accepted"
+    assert "database went away" in caplog.text
