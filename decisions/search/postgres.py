@@ -35,20 +35,17 @@ def search(queryset: QuerySet[Decision], text: str, parsed: Query) -> QuerySet[D
     return queryset.filter(search_terms__vector=query).annotate(rank=SearchRank(F("search_terms__vector"), query))
 
 
-# The log's relevance order (log.SORTS), with the number of matches from a window function.
-# OFFSET 0 keeps the subquery whole, so each rank is worked out before the window: flattened,
-# the window would hold every match's whole vector.
-RANKED_PAGE = (
-    "SELECT number, count(*) OVER () FROM ({} OFFSET 0) AS ranked ORDER BY rank DESC, number DESC LIMIT %s OFFSET %s"
-)
-
-
 def ranked_page(matches: QuerySet[Decision], bottom: int, top: int) -> tuple[list[int], int]:
-    """The numbers of a relevance-sorted page of matches, and how many there are, in one pass."""
+    """The numbers of a page of matches in the log's relevance order (log.SORTS), and how many
+    match, from a window function. OFFSET 0 keeps the subquery whole, so each rank is worked out
+    before the window: flattened, the window would hold every match's whole vector."""
     sql, params = matches.order_by().values_list("number", "rank").query.sql_with_params()
+    page = (
+        f"SELECT number, count(*) OVER () FROM ({sql} OFFSET 0) AS ranked "  # noqa: S608 # nosec B608 (Django's SQL)
+        "ORDER BY rank DESC, number DESC LIMIT %s OFFSET %s"
+    )
     with connection.cursor() as cursor:
-        # Django wrote the inner SQL; every value is a parameter.
-        cursor.execute(RANKED_PAGE.format(sql), [*params, top - bottom, bottom])  # nosec B608
+        cursor.execute(page, [*params, top - bottom, bottom])
         rows = cursor.fetchall()
     return [number for number, _ in rows], rows[0][1] if rows else 0
 
