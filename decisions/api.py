@@ -331,7 +331,7 @@ def list_decisions(request: HttpRequest, page: int = 1, page_size: int = Query(5
     """The log, with the log page's parameters: q (search), style, status, team, service, flow, tag,
     from, to, against, visibility, growth, coordination, coupling and sort. Repeat a parameter for several values."""
     form, sort, decisions = log_results(request.GET)
-    paginator = log_paginator(decisions, page_size, text=form.cleaned_data.get("q", ""), sort=sort)
+    paginator = log_paginator(decisions, page_size, form=form, sort=sort)
     current = paginator.get_page(page)
 
     def link(number: int) -> str:

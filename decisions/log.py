@@ -31,9 +31,14 @@ def log_results(params: QueryDict) -> tuple[LogFilterForm, str, QuerySet[Decisio
     sort = criteria.get("sort") or ("relevance" if text else "newest")
     if sort == "relevance" and not text:
         sort = "newest"
-    if sort == "relevance" and criteria.keys() <= {"q", "sort"}:
+    if sort == "relevance" and unfiltered(criteria):
         decisions = search.among_newest(decisions, text)
     return form, sort, decisions.order_by(*SORTS[sort])
+
+
+def unfiltered(criteria: dict) -> bool:
+    """Whether a log URL asks for nothing but a search and a sort."""
+    return criteria.keys() <= {"q", "sort"}
 
 
 class LogPaginator(Paginator):
@@ -63,9 +68,10 @@ class SearchPaginator(LogPaginator):
 
     LIMIT = 1000
 
-    def __init__(self, object_list, per_page, *, ranked: bool = False) -> None:
+    def __init__(self, object_list, per_page, *, ranked: bool = False, unfiltered_text: str = "") -> None:
         super().__init__(object_list, per_page)
         self.ranked = ranked
+        self.unfiltered_text = unfiltered_text
         self._fetched: dict[int, list[int]] = {}
 
     @cached_property
@@ -89,7 +95,9 @@ class SearchPaginator(LogPaginator):
             bottom = 0  # get_page answers anything but a number with the first page
         if bottom < 0:
             return  # and a number below one with the last
-        page = search.ranked_page(self.object_list, bottom, bottom + self.per_page)
+        page = search.ranked_page(
+            self.object_list, bottom, bottom + self.per_page, unfiltered_text=self.unfiltered_text
+        )
         if page and page[0]:  # else the page is past the end, and the count is asked for on its own
             numbers, matches = page
             self.count = min(matches, self.LIMIT + 1)
@@ -101,8 +109,11 @@ class SearchPaginator(LogPaginator):
         return super().numbers_between(bottom, top)
 
 
-def log_paginator(decisions: QuerySet[Decision], per_page: int, *, text: str, sort: str) -> LogPaginator:
+def log_paginator(decisions: QuerySet[Decision], per_page: int, *, form: LogFilterForm, sort: str) -> LogPaginator:
     """The paginator for the decisions log_results found."""
-    if text:
-        return SearchPaginator(decisions, per_page, ranked=sort == "relevance")
-    return LogPaginator(decisions, per_page)
+    criteria = form.criteria()
+    text = criteria.get("q", "")
+    if not text:
+        return LogPaginator(decisions, per_page)
+    alone = text if unfiltered(criteria) else ""
+    return SearchPaginator(decisions, per_page, ranked=sort == "relevance", unfiltered_text=alone)

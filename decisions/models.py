@@ -605,7 +605,8 @@ class SearchDocument(models.Model):
 
 
 class SearchTerms(models.Model):
-    """PostgreSQL only: a search document's weighted tsvector, with a GIN index (migration 0017).
+    """PostgreSQL only: a search document's weighted tsvector, with a GIN index (migration 0017),
+    and the decision's number, so a search without filters is ranked from this table alone.
 
     In a narrow table of its own whose rows keep the vector inline rather than in TOAST:
     matching a phrase and ranking read the vector of every candidate, and an inline one costs
@@ -614,6 +615,7 @@ class SearchTerms(models.Model):
 
     decision = models.OneToOneField(Decision, on_delete=models.PROTECT, primary_key=True, related_name="search_terms")
     vector = SearchVectorField()
+    number = models.PositiveIntegerField()
 
     def __str__(self) -> str:
         return f"Search terms of decision {self.decision_id}"

@@ -53,10 +53,20 @@ def search(queryset: QuerySet[Decision], text: str) -> QuerySet[Decision]:
     return _backend().search(queryset, text, parsed)
 
 
-def ranked_page(matches: QuerySet[Decision], bottom: int, top: int) -> tuple[list[int], int] | None:
+def ranked_page(
+    matches: QuerySet[Decision], bottom: int, top: int, *, unfiltered_text: str = ""
+) -> tuple[list[int], int] | None:
     """Decision numbers bottom to top of a relevance-sorted search, and how many match, in one
-    pass: ranking reads every match anyway. None where the backend cannot count that way."""
-    return _backend().ranked_page(matches, bottom, top)
+    pass: ranking reads every match anyway. None where the backend cannot count that way.
+
+    `unfiltered_text` is the query of a search without filters, which a backend may rank from
+    its index alone (among the same newest matches as among_newest).
+    """
+    backend = _backend()
+    parsed = query_module.parse(unfiltered_text) if unfiltered_text else None
+    if parsed is None or not parsed.groups:
+        return backend.ranked_page(matches, bottom, top, None, None)
+    return backend.ranked_page(matches, bottom, top, parsed, backend.newest_matches(parsed, RANK_CANDIDATES))
 
 
 def among_newest(matches: QuerySet[Decision], text: str) -> QuerySet[Decision]:

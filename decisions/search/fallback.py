@@ -22,7 +22,7 @@ def search(queryset: QuerySet[Decision], text: str, parsed: Query) -> QuerySet[D
     return queryset.annotate(rank=Value(0.0, output_field=FloatField()))
 
 
-def ranked_page(matches: QuerySet[Decision], bottom: int, top: int) -> None:
+def ranked_page(matches: QuerySet[Decision], bottom: int, top: int, alone: Query | None, newest) -> None:
     """Nothing is ranked, so a page costs no more to count apart."""
     return None
 

@@ -35,10 +35,22 @@ def search(queryset: QuerySet[Decision], text: str, parsed: Query) -> QuerySet[D
     return queryset.filter(search_terms__vector=query).annotate(rank=SearchRank(F("search_terms__vector"), query))
 
 
-def ranked_page(matches: QuerySet[Decision], bottom: int, top: int) -> tuple[list[int], int]:
+def ranked_page(
+    matches: QuerySet[Decision], bottom: int, top: int, alone: Query | None, newest: QuerySet | None
+) -> tuple[list[int], int]:
     """The numbers of a page of matches in the log's relevance order (log.SORTS), and how many
     match, from a window function. OFFSET 0 keeps the subquery whole, so each rank is worked out
-    before the window: flattened, the window would hold every match's whole vector."""
+    before the window: flattened, the window would hold every match's whole vector.
+
+    A search without filters (`alone`, narrowed to `newest` if not None) is ranked from the
+    search terms, which hold the numbers, without joining every match to its decision (10 ms
+    of 22 for a word found in 8% of 100,000 decisions).
+    """
+    if alone is not None:
+        query = _tsquery(alone)
+        matches = SearchTerms.objects.filter(vector=query).annotate(rank=SearchRank(F("vector"), query))
+        if newest is not None:
+            matches = matches.filter(decision_id__in=newest)
     sql, params = matches.order_by().values_list("number", "rank").query.sql_with_params()
     page = (
         f"SELECT number, count(*) OVER () FROM ({sql} OFFSET 0) AS ranked "  # noqa: S608 # nosec B608 (Django's SQL)
@@ -88,11 +100,13 @@ def snippets(text: str, parsed: Query, ids: list[int], start: str, stop: str) ->
 
 # Insert or update in one statement; title words weigh A, body words B.
 UPSERT_VECTORS = """
-    INSERT INTO decisions_searchterms (decision_id, vector)
-    SELECT decision_id, setweight(to_tsvector(%(config)s::regconfig, title), 'A')
-        || setweight(to_tsvector(%(config)s::regconfig, body), 'B')
-    FROM decisions_searchdocument WHERE decision_id = ANY(%(ids)s)
-    ON CONFLICT (decision_id) DO UPDATE SET vector = EXCLUDED.vector
+    INSERT INTO decisions_searchterms (decision_id, number, vector)
+    SELECT document.decision_id, decision.number,
+        setweight(to_tsvector(%(config)s::regconfig, document.title), 'A')
+        || setweight(to_tsvector(%(config)s::regconfig, document.body), 'B')
+    FROM decisions_searchdocument document JOIN decisions_decision decision ON decision.id = document.decision_id
+    WHERE document.decision_id = ANY(%(ids)s)
+    ON CONFLICT (decision_id) DO UPDATE SET number = EXCLUDED.number, vector = EXCLUDED.vector
 """
 
 

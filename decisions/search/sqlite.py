@@ -26,7 +26,7 @@ def search(queryset: QuerySet[Decision], text: str, parsed: Query) -> QuerySet[D
     )
 
 
-def ranked_page(matches: QuerySet[Decision], bottom: int, top: int) -> None:
+def ranked_page(matches: QuerySet[Decision], bottom: int, top: int, alone: Query | None, newest) -> None:
     """SQLite refuses bm25() in a query with a window function: ranked pages count their matches apart."""
     return None
 

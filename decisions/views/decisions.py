@@ -56,7 +56,7 @@ def _active_filters(form: LogFilterForm, params: QueryDict) -> list[dict]:
 def decision_list(request: HttpRequest) -> HttpResponse:
     form, sort, decisions = log_results(request.GET)
     text = form.cleaned_data.get("q", "")
-    paginator = log_paginator(decisions, settings.DECISION_LOG_PAGE_SIZE, text=text, sort=sort)
+    paginator = log_paginator(decisions, settings.DECISION_LOG_PAGE_SIZE, form=form, sort=sort)
     page = paginator.get_page(request.GET.get("page"))
     excerpts = search.snippets(text, [d.pk for d in page]) if text else {}
     for decision in page:

@@ -181,7 +181,7 @@ def _ranked_log():
 def _paginator():
     form, sort, decisions = log_results(RANKED)
     assert sort == "relevance"
-    return log_paginator(decisions, 2, text="ledger", sort=sort)
+    return log_paginator(decisions, 2, form=form, sort=sort)
 
 
 RANKED = QueryDict("q=ledger&status=accepted")
@@ -209,3 +209,20 @@ def test_a_ranked_count_stops_at_the_limit(monkeypatch):
     paginator = _paginator()
     page = paginator.get_page(2)
     assert paginator.count == 3 and paginator.capped and len(page) == 1
+
+
+def _pages(params: str, per_page=2) -> list[str]:
+    form, sort, decisions = log_results(QueryDict(params))
+    paginator = log_paginator(decisions, per_page, form=form, sort=sort)
+    return [d.title for number in paginator.page_range for d in paginator.get_page(number)]
+
+
+@pytest.mark.parametrize("narrowed", [False, True])
+def test_an_unfiltered_ranked_search_pages_through_the_log_order(monkeypatch, narrowed):
+    if narrowed:  # every word counts as common: rank only the 3 newest matches
+        monkeypatch.setattr(search, "RANK_CANDIDATES", 3)
+        monkeypatch.setattr("decisions.search.postgres.COMMON_WORD_FACTOR", 0)
+    _ranked_log()
+    in_order = [d.title for d in log_results(QueryDict("q=ledger"))[2]]
+    assert len(in_order) == (3 if narrowed else 5)
+    assert _pages("q=ledger") == in_order
