@@ -138,7 +138,8 @@ if DATABASE_URL:
     # No parallel workers for the app's queries: each request's queries are small, the
     # workers compete with other requests for the cores, and for ranked search the planner's
     # parallel plans sorted whole search vectors (41 ms instead of 26 at 100,000 decisions).
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c max_parallel_workers_per_gather=0"
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = f"{_options.get('options', '')} -c max_parallel_workers_per_gather=0".strip()
 else:
     DATABASES = {
         "default": {

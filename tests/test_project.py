@@ -181,3 +181,14 @@ def test_postgresql_connections_run_without_parallel_workers():
     code = "import adr_app.settings as s; print(s.DATABASES['default']['OPTIONS']['options'])"
     imported = _python(code, DJANGO_DEBUG="true", DATABASE_URL="postgres://postgres@127.0.0.1:5432/anything")
     assert imported.stdout.strip() == "-c max_parallel_workers_per_gather=0"
+    url = "postgres://postgres@127.0.0.1:5432/anything?options=-c%20work_mem%3D8MB"
+    imported = _python(code, DJANGO_DEBUG="true", DATABASE_URL=url)
+    assert imported.stdout.strip() == "-c work_mem=8MB -c max_parallel_workers_per_gather=0"
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL setting")
+def test_the_postgresql_connection_has_no_parallel_workers():
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        assert cursor.fetchone()[0] == "0"
