@@ -615,5 +615,6 @@ def _backdate(decision: Decision, decided: datetime.date | None) -> None:
         for index, row in enumerate(model.objects.filter(decision=decision).order_by(field, "pk")):
             model.objects.filter(pk=row.pk).update(**{field: filed + step / 2 + index * step})
     Notification.objects.filter(decision=decision).update(created_at=filed)
+    Decision.objects.filter(pk=decision.pk).stamp_status_times_from_transitions()
     if decision.flow_id:
         workflow.flow_refresh_current(decision.flow_id)

@@ -5,8 +5,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import IntegrityError, models, transaction
-from django.db.models import F
-from django.db.models.functions import Abs
+from django.db.models import F, OuterRef, Subquery
+from django.db.models.functions import Abs, Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -118,6 +118,12 @@ class DecisionQuerySet(models.QuerySet):
 
     def accepted(self) -> DecisionQuerySet:
         return self.filter(status=Decision.Status.ACCEPTED)
+
+    def stamp_status_times_from_transitions(self) -> int:
+        """Set since when each decision has its status from its latest transition into it (or its
+        filing), for records written after the fact, such as the demo's backdated story."""
+        latest = Transition.objects.filter(decision=OuterRef("pk"), to_status=OuterRef("status")).order_by("-at")
+        return self.update(status_changed_at=Coalesce(Subquery(latest.values("at")[:1]), F("created_at")))
 
     def for_list(self) -> DecisionQuerySet:
         return self.select_related("flow").only(

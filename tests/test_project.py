@@ -1,5 +1,6 @@
 """Settings, migrations, admin, error pages and the demo command."""
 
+import datetime
 import os
 import subprocess
 import sys
@@ -11,6 +12,7 @@ from django.core.management import call_command
 from django.db import OperationalError, connection
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from decisions.models import Decision, Flow, Service, Team
 from tests.factories import CommentFactory, DecisionFactory, UserFactory
@@ -63,6 +65,8 @@ def test_load_demo_builds_the_organisation_once():
     revisions = [d.history.count() for d in Decision.objects.all()]
     assert min(revisions) >= 1 and max(revisions) >= 3
     assert all(d.recommendation for d in Decision.objects.exclude(flow=None))
+    a_day_ago = timezone.now() - datetime.timedelta(days=1)
+    assert not Decision.objects.filter(status="proposed", status_changed_at__gt=a_day_ago).exists()  # backdated too
     for username in ("architect", "reviewer", "manager"):
         response = Client().post(reverse("login"), {"username": username, "password": "demo"})
         assert response.status_code == 302, username
