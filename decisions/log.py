@@ -93,8 +93,8 @@ class SearchPaginator(LogPaginator):
             bottom = (int(number) - 1) * self.per_page
         except (TypeError, ValueError):
             bottom = 0  # get_page answers anything but a number with the first page
-        if bottom < 0:
-            return  # and a number below one with the last
+        if not 0 <= bottom <= self.LIMIT:
+            return  # and a number below one, or past what is ever listed, with the last
         page = search.ranked_page(
             self.object_list, bottom, bottom + self.per_page, unfiltered_text=self.unfiltered_text
         )
