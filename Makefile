@@ -28,6 +28,7 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/bandit --quiet --recursive adr_app decisions --exclude decisions/migrations
+	$(BIN)/lint-imports --no-cache
 
 # log4brains (npm) checks that a MADR export builds a site; without npm that one test skips.
 LOG4BRAINS := tests/log4brains/node_modules/.installed

@@ -18,20 +18,34 @@ from .models import (
 )
 
 
+class ReadOnly(admin.ModelAdmin):
+    """Shown for looking up, never written here: the app's pages and API write these through
+    decisions.workflow, which keeps the search index, flows' styles, tallies and history right."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(ReadOnly):
     search_fields = ["name"]
 
 
 @admin.register(Service)
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(ReadOnly):
     list_display = ["name", "team"]
     list_filter = ["team"]
     search_fields = ["name"]
 
 
 @admin.register(Flow)
-class FlowAdmin(admin.ModelAdmin):
+class FlowAdmin(ReadOnly):
     list_display = ["name", "producer", "owner_team"]
     list_filter = ["owner_team"]
     search_fields = ["name"]
@@ -39,7 +53,7 @@ class FlowAdmin(admin.ModelAdmin):
 
 
 @admin.register(Decision)
-class DecisionAdmin(SimpleHistoryAdmin):
+class DecisionAdmin(ReadOnly, SimpleHistoryAdmin):
     """Decisions are never deleted, not even here: withdraw one through its status."""
 
     list_display = ["code", "title", "status", "style", "flow", "decided_on"]
@@ -51,12 +65,9 @@ class DecisionAdmin(SimpleHistoryAdmin):
         "source_path", "source_format", "source_id", "source_status", "source_text",
     ]  # fmt: skip
 
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(DecisionLink)
-class DecisionLinkAdmin(admin.ModelAdmin):
+class DecisionLinkAdmin(ReadOnly):
     list_display = ["source", "kind", "target"]
     list_filter = ["kind"]
     raw_id_fields = ["source", "target"]
@@ -76,43 +87,33 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 
 @admin.register(Counter)
-class CounterAdmin(admin.ModelAdmin):
+class CounterAdmin(ReadOnly):
     list_display = ["name", "value"]
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class NeverDeleted(admin.ModelAdmin):
-    """The record of a discussion or a decision's life: kept, never deleted."""
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Comment)
-class CommentAdmin(NeverDeleted, SimpleHistoryAdmin):
+class CommentAdmin(ReadOnly, SimpleHistoryAdmin):
     list_display = ["decision", "author", "created_at", "edited_at", "retracted_at"]
     raw_id_fields = ["decision", "author", "parent"]
     readonly_fields = ["body_html"]
 
 
 @admin.register(Transition)
-class TransitionAdmin(NeverDeleted):
+class TransitionAdmin(ReadOnly):
     list_display = ["decision", "from_status", "to_status", "by", "at"]
     list_filter = ["to_status"]
     raw_id_fields = ["decision", "by"]
 
 
 @admin.register(ReviewRequest)
-class ReviewRequestAdmin(NeverDeleted):
+class ReviewRequestAdmin(ReadOnly):
     list_display = ["decision", "reviewer", "state", "round"]
     list_filter = ["state"]
     raw_id_fields = ["decision", "reviewer", "requested_by"]
 
 
 @admin.register(Review)
-class ReviewAdmin(NeverDeleted):
+class ReviewAdmin(ReadOnly):
     list_display = ["decision", "reviewer", "verdict", "stale", "created_at"]
     list_filter = ["verdict", "stale"]
     raw_id_fields = ["decision", "reviewer"]
@@ -125,7 +126,7 @@ class NotificationAdmin(admin.ModelAdmin):
 
 
 @admin.register(SearchDocument)
-class SearchDocumentAdmin(NeverDeleted):
+class SearchDocumentAdmin(ReadOnly):
     """Read-only: rebuilt from the decision on every save (or by rebuild_search_index)."""
 
     list_display = ["decision", "title"]

@@ -22,10 +22,11 @@ from ninja.errors import HttpError, ValidationError
 from ninja.pagination import PageNumberPagination, paginate
 from ninja.security import HttpBearer, SessionAuth
 
-from . import factors, tokens, workflow
+from . import access, factors, tokens, workflow
 from .forms import CommentForm, DecisionForm, ReviewForm
 from .log import log_paginator, log_results
 from .models import Comment, Decision, Flow, Service, Team
+from .status import TransitionRefused
 
 logger = logging.getLogger(__name__)
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -80,13 +81,12 @@ def _invalid(request, exc: ValidationError):
     return api.create_response(request, {"detail": "Some values are not valid.", "errors": errors}, status=422)
 
 
-@api.exception_handler(workflow.NotAllowed)
 @api.exception_handler(PermissionDenied)
 def _forbidden(request, exc: Exception):
     return api.create_response(request, {"detail": str(exc) or "Your role does not allow this."}, status=403)
 
 
-@api.exception_handler(workflow.TransitionRefused)
+@api.exception_handler(TransitionRefused)
 def _refused(request, exc: Exception):
     return api.create_response(request, {"detail": str(exc)}, status=409)
 
@@ -321,11 +321,6 @@ class ReviewOut(Schema):
 # --- the log -------------------------------------------------------------------------------
 
 
-def _decision(number: int) -> Decision:
-    queryset = Decision.objects.select_related("flow", "author", "supersedes")
-    return get_object_or_404(queryset, number=number)
-
-
 @api.get("/decisions", response=DecisionPage, tags=["decisions"])
 def list_decisions(request: HttpRequest, page: int = 1, page_size: int = Query(50, ge=1, le=MAX_PAGE_SIZE)):
     """The log, with the log page's parameters: q (search), style, status, team, service, flow, tag,
@@ -353,7 +348,7 @@ def list_decisions(request: HttpRequest, page: int = 1, page_size: int = Query(5
 
 @api.get("/decisions/{number}", response=DecisionOut, tags=["decisions"])
 def get_decision(request: HttpRequest, number: int):
-    return _decision(number)
+    return access.decision_for(request.user, number)
 
 
 def _form_data(payload: dict, decision: Decision | None) -> dict:
@@ -383,50 +378,44 @@ def _form_data(payload: dict, decision: Decision | None) -> dict:
 def create_decision(request: HttpRequest, payload: DecisionIn):
     """File a draft. The same rules as the form: a reason for every factor, a justification when
     going against the recommendation, and so on."""
-    if not request.user.has_perm("decisions.add_decision"):
-        raise PermissionDenied("Your role does not allow filing decisions.")
+    if not access.can_file(request.user):
+        raise access.refuse("file")
     form = DecisionForm(data=_form_data(payload.dict(exclude_unset=True), None), instance=Decision())
     if not form.is_valid():
         raise _form_problem(form)
-    decision = workflow.decision_save(decision=form.save(commit=False), by=request.user)
-    return Status(201, _decision(decision.number))
+    decision = workflow.decision_create(decision=form.save(commit=False), by=request.user)
+    return Status(201, access.decision_for(request.user, decision.number))
 
 
 @api.patch("/decisions/{number}", response=DecisionOut, tags=["decisions"])
 def update_decision(request: HttpRequest, number: int, payload: DecisionIn):
     """Change a draft or a proposal (its author only). Send `revision` from your GET to be told,
     with a 409, when someone saved in between."""
-    decision = _decision(number)
-    if not workflow.can_edit(request.user, decision):
-        raise PermissionDenied("Only the author may edit a draft or a proposal.")
+    decision = access.decision_for(request.user, number, to="edit")
     changes = payload.dict(exclude_unset=True)
     revision = changes.pop("revision", None)
     form = DecisionForm(data=_form_data(changes, decision) | {"revision": revision or ""}, instance=decision)
     if not form.is_valid():
         raise _form_problem(form)
     try:
-        workflow.decision_edit(
-            decision=form.save(commit=False), by=request.user, changed=form.changed_data, based_on=revision
-        )
+        workflow.decision_edit(decision=decision, by=request.user, changes=form.changes(), based_on=revision)
     except workflow.EditConflict as conflict:
         raise Problem(
             409,
             f"Someone saved this decision after revision {revision}; the current revision is "
             f"{conflict.current_revision}. GET it, merge, and send again.",
         ) from None
-    return _decision(number)
+    return access.decision_for(request.user, number)
 
 
 @api.post("/decisions/{number}/transitions", response=TransitionOut, tags=["workflow"])
 def transition_decision(request: HttpRequest, number: int, payload: TransitionIn):
     """Move a decision: propose it (with reviewers), take it back to draft, accept, reject or deprecate it."""
-    decision = _decision(number)
     if payload.to not in Decision.Status.values:
         raise Problem(422, "Some values are not valid.", {"to": [f"“{payload.to}” is not a status."]})
     if payload.to == Decision.Status.PROPOSED:
-        if decision.status != Decision.Status.DRAFT or not workflow.can_edit(request.user, decision):
-            raise PermissionDenied("Only the author may propose a draft.")
-        candidates = {user.get_username(): user for user in workflow.reviewer_candidates(decision)}
+        decision = access.decision_for(request.user, number, to="propose")
+        candidates = {user.get_username(): user for user in access.reviewer_candidates(decision)}
         unknown = [name for name in payload.reviewers if name not in candidates]
         if unknown or not payload.reviewers:
             message = f"Not people who may review this: {', '.join(unknown)}." if unknown else "Name a reviewer."
@@ -436,21 +425,19 @@ def transition_decision(request: HttpRequest, number: int, payload: TransitionIn
             note=payload.note,
         )  # fmt: skip
     else:
+        decision = access.decision_for(request.user, number)
         workflow.decision_transition(decision=decision, to=payload.to, by=request.user, note=payload.note)
-    decision.refresh_from_db(fields=["status"])
     return {"number": decision.number, "status": decision.status}
 
 
 @api.get("/decisions/{number}/comments", response=list[CommentOut], tags=["workflow"])
 def list_comments(request: HttpRequest, number: int):
-    return _decision(number).comments.select_related("author").order_by("created_at", "pk")
+    return access.decision_for(request.user, number).comments.select_related("author").order_by("created_at", "pk")
 
 
 @api.post("/decisions/{number}/comments", response={201: CommentOut}, tags=["workflow"])
 def create_comment(request: HttpRequest, number: int, payload: CommentIn):
-    decision = _decision(number)
-    if not workflow.can_comment(request.user):
-        raise PermissionDenied("Your role does not allow comments.")
+    decision = access.decision_for(request.user, number, to="comment")
     form = CommentForm(data={"body": payload.body})
     if not form.is_valid():
         raise _form_problem(form)
@@ -467,14 +454,10 @@ class CommentChange(Schema):
     body: str
 
 
-def _comment(number: int, comment_id: int) -> Comment:
-    return get_object_or_404(Comment.objects.select_related("author"), pk=comment_id, decision__number=number)
-
-
 @api.patch("/decisions/{number}/comments/{comment_id}", response=CommentOut, tags=["workflow"])
 def edit_comment(request: HttpRequest, number: int, comment_id: int, payload: CommentChange):
     """Change your own comment's text; the old text stays in its history and it shows as edited."""
-    comment = _comment(number, comment_id)
+    comment = access.comment_for(request.user, comment_id, "change_comment", number=number)
     form = CommentForm(data={"body": payload.body})
     if not form.is_valid():
         raise _form_problem(form)
@@ -484,18 +467,19 @@ def edit_comment(request: HttpRequest, number: int, comment_id: int, payload: Co
 @api.post("/decisions/{number}/comments/{comment_id}/retract", response=CommentOut, tags=["workflow"])
 def retract_comment(request: HttpRequest, number: int, comment_id: int):
     """Withdraw your own comment. Nothing is deleted: its text is kept, and shown as retracted."""
-    return workflow.comment_retract(comment=_comment(number, comment_id), by=request.user)
+    comment = access.comment_for(request.user, comment_id, "retract_comment", number=number)
+    return workflow.comment_retract(comment=comment, by=request.user)
 
 
 @api.get("/decisions/{number}/reviews", response=list[ReviewOut], tags=["workflow"])
 def list_reviews(request: HttpRequest, number: int):
-    return _decision(number).reviews.select_related("reviewer").order_by("created_at", "pk")
+    return access.decision_for(request.user, number).reviews.select_related("reviewer").order_by("created_at", "pk")
 
 
 @api.post("/decisions/{number}/reviews", response={201: ReviewOut}, tags=["workflow"])
 def create_review(request: HttpRequest, number: int, payload: ReviewIn):
     """Approve or request changes: only a reviewer the author asked, while the decision is proposed."""
-    decision = _decision(number)
+    decision = access.decision_for(request.user, number, to="review")
     form = ReviewForm(data=payload.dict())
     if not form.is_valid():
         raise _form_problem(form)

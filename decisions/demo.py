@@ -7,8 +7,8 @@ from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from . import overview, roles, workflow
-from .models import Comment, Decision, Flow, Notification, Review, Service, Team, Transition
+from . import roles, workflow
+from .models import Decision, Flow, Review, Service, Team
 
 DEMO_PASSWORD = "demo"  # noqa: S105 (demo data only, never created otherwise) # nosec B105
 DEMO_USERS = [
@@ -540,15 +540,14 @@ def load_demo(log=print) -> None:
         users[username] = user
     architect, reviewer = users["architect"], users["reviewer"]
     log(f"  {len(users)} demo users")
-    teams = {name: Team.objects.create(name=name, description=text) for name, text in TEAMS.items()}
-    services = {name: Service.objects.create(name=name, team=teams[team]) for name, team in SERVICES.items()}
+    teams = {name: workflow.team_save(team=Team(name=name, description=text)) for name, text in TEAMS.items()}
+    services = {
+        name: workflow.service_save(service=Service(name=name, team=teams[team])) for name, team in SERVICES.items()
+    }
     flows = {}
     for name, (producer, consumers, owner, description) in FLOWS.items():
-        flow = Flow.objects.create(
-            name=name, producer=services[producer], owner_team=teams[owner], description=description
-        )
-        flow.consumers.set(services[c] for c in consumers)
-        flows[name] = flow
+        flow = Flow(name=name, producer=services[producer], owner_team=teams[owner], description=description)
+        flows[name] = workflow.flow_save(flow=flow, consumers=[services[c] for c in consumers])
     log(f"  {len(teams)} teams, {len(services)} services, {len(flows)} flows")
 
     # Oldest first, so numbers follow the story and supersessions point backwards.
@@ -567,7 +566,7 @@ def load_demo(log=print) -> None:
             **{SECTION_FIELDS[k]: spec[k] for k in SECTION_FIELDS if k in spec},
             **spec.get("answers", {}),
         )
-        workflow.decision_save(decision=decision, by=architect)
+        workflow.decision_create(decision=decision, by=architect)
         _play(spec, decision, architect, reviewer)
         _backdate(decision, _date(spec.get("decided")))
         made[spec["key"]] = decision
@@ -577,9 +576,7 @@ def load_demo(log=print) -> None:
 def _play(spec: dict, decision: Decision, architect: User, reviewer: User) -> None:
     """Take a decision through the workflow to the status its story ends in."""
     if spec.get("revise"):
-        for field, value in spec["revise"].items():
-            setattr(decision, field, value)
-        workflow.decision_edit(decision=decision, by=architect, changed=list(spec["revise"]))
+        workflow.decision_edit(decision=decision, by=architect, changes=dict(spec["revise"]))
     status = spec["status"]
     if status == "draft":
         return
@@ -605,16 +602,4 @@ def _play(spec: dict, decision: Decision, architect: User, reviewer: User) -> No
 def _backdate(decision: Decision, decided: datetime.date | None) -> None:
     """Spread a demo decision's records over the weeks before it was decided."""
     filed = _at(decided - datetime.timedelta(days=21) if decided else None)
-    step = datetime.timedelta(days=2)
-    Decision.objects.filter(pk=decision.pk).update(created_at=filed, decided_on=decided)
-    overview.tally_later(quarters={overview.quarter_of(decided)})  # update() skips save(), which tallies
-    for index, record in enumerate(decision.history.order_by("history_date", "history_id")):
-        record.history_date = filed + index * step
-        record.save(update_fields=["history_date"])
-    for model, field in ((Comment, "created_at"), (Review, "created_at"), (Transition, "at")):
-        for index, row in enumerate(model.objects.filter(decision=decision).order_by(field, "pk")):
-            model.objects.filter(pk=row.pk).update(**{field: filed + step / 2 + index * step})
-    Notification.objects.filter(decision=decision).update(created_at=filed)
-    Decision.objects.filter(pk=decision.pk).stamp_status_times_from_transitions()
-    if decision.flow_id:
-        workflow.flow_refresh_current(decision.flow_id)
+    workflow.decision_backdate(decision=decision, filed=filed, decided=decided)

@@ -150,6 +150,10 @@ class DecisionForm(forms.ModelForm):
             raise ValidationError("A decision cannot supersede itself.")
         return supersedes
 
+    def changes(self) -> dict:
+        """The model fields this form changed, with their cleaned values (after is_valid)."""
+        return {name: getattr(self.instance, name) for name in self.changed_data if name in self._meta.fields}
+
     def assessment(self) -> factors.Assessment:
         """The recommendation for whatever has been answered, valid or not."""
         data = self.cleaned_data if hasattr(self, "cleaned_data") else {}

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from . import factors
+from . import factors, status
 from .markdown import render_markdown
 
 
@@ -63,23 +63,8 @@ class Flow(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs) -> None:
-        from .overview import tally_later  # the overview module imports the models
-
-        super().save(*args, **kwargs)
-        stored = getattr(self, "_stored_owner_team_id", None)
-        if stored is not None and stored != self.owner_team_id:
-            tally_later(teams={stored, self.owner_team_id})
-        self._stored_owner_team_id = self.owner_team_id
-
     def get_absolute_url(self) -> str:
         return reverse("flow_detail", args=[self.pk])
-
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        instance = super().from_db(db, field_names, values)
-        instance._stored_owner_team_id = instance.__dict__.get("owner_team_id")
-        return instance
 
 
 class Counter(models.Model):
@@ -93,6 +78,9 @@ class Counter(models.Model):
 
 
 DECISION_COUNTER = "decision"
+# The numbers an imported file may keep as its own; outside them it gets the next free one,
+# so no file can push the counter towards the column's limit.
+KEPT_NUMBERS = range(1, 100_000)
 
 
 def next_decision_number() -> int:
@@ -215,13 +203,7 @@ class DecisionDeletionError(Exception):
 FACTOR_LEVEL_CHOICES = [(1, "Low"), (2, "Medium"), (3, "High")]
 
 
-class DecisionStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    PROPOSED = "proposed", "Proposed"
-    ACCEPTED = "accepted", "Accepted"
-    REJECTED = "rejected", "Rejected"
-    DEPRECATED = "deprecated", "Deprecated"
-    SUPERSEDED = "superseded", "Superseded"
+DecisionStatus = models.TextChoices("DecisionStatus", [(s.name, (s.value, s.label)) for s in status.Status])
 
 
 class DecisionStyle(models.TextChoices):
@@ -344,14 +326,11 @@ class Decision(models.Model):
     def __str__(self) -> str:
         return f"{self.code}: {self.title}"
 
-    def save(self, *args, check_status: bool = True, **kwargs) -> None:
-        """Save, checking a status change against the review graph unless told not to (imports)."""
-        from .overview import tally_decision_saved
-        from .workflow import check_status_change  # these modules import the models
-
+    def save(self, *args, **kwargs) -> None:
+        """Save with the derived fields worked out again, refusing a status move no door may make."""
         stored = getattr(self, "_stored", {})
-        if check_status and stored.get("status"):
-            check_status_change(stored["status"], self.status)
+        if stored.get("status"):
+            status.check_status_change(stored["status"], self.status)
         if "status" in stored and stored["status"] != self.status:
             self.status_changed_at = timezone.now()
         assessment = self.assessment
@@ -366,8 +345,7 @@ class Decision(models.Model):
         if self.number is None:
             self.number = next_decision_number()
         super().save(*args, **kwargs)
-        tally_decision_saved(self, stored)
-        self._stored = {"status": self.status, "decided_on": self.decided_on, "flow_id": self.flow_id}
+        self._stored = {"status": self.status}
 
     def get_absolute_url(self) -> str:
         return reverse("decision_detail", args=[self.number])
@@ -378,9 +356,8 @@ class Decision(models.Model):
     @classmethod
     def from_db(cls, db, field_names, values):
         instance = super().from_db(db, field_names, values)
-        # As loaded: what a status change is checked against, and what the overview's tallies counted.
-        loaded = instance.__dict__
-        instance._stored = {name: loaded[name] for name in ("status", "decided_on", "flow_id") if name in loaded}
+        # As loaded: what a status change is checked against.
+        instance._stored = {"status": instance.__dict__["status"]} if "status" in instance.__dict__ else {}
         return instance
 
     @property
@@ -483,6 +460,8 @@ class Transition(models.Model):
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     note = models.TextField(blank=True)
+    # For a move an import recorded: the file (collection/path) whose status it took.
+    imported_from = models.CharField(max_length=500, blank=True, editable=False)
 
     class Meta:
         ordering = ["at", "pk"]

@@ -2,10 +2,10 @@
 
 What was accepted per style, quarter and team is counted ahead in StyleTally: when a
 transaction that saved decisions (or moved a flow to another team) commits, the quarters
-and teams they were and are in are counted again. The other figures come from indexes.
-All of them are kept in the cache for a short while (DECISION_OVERVIEW_CACHE_SECONDS,
-shown on the page) and forgotten whenever a decision is saved, moved or imported in this
-process.
+and teams they were and are in are counted again (decisions.workflow's after-write step
+asks). The other figures come from indexes. All of them are kept in the cache for a short
+while (DECISION_OVERVIEW_CACHE_SECONDS, shown on the page) and forgotten whenever a
+decision is saved, moved or imported in this process.
 """
 
 from __future__ import annotations
@@ -23,10 +23,9 @@ from django.utils import timezone
 
 from . import charts
 from .models import Decision, Flow, ReviewRequest, StyleTally, Team
+from .status import WERE_ACCEPTED
 
 Status = Decision.Status
-# Decisions that were accepted at some point: still accepted, or later superseded or deprecated.
-WERE_ACCEPTED = [Status.ACCEPTED, Status.SUPERSEDED, Status.DEPRECATED]
 LIST_LIMIT = 20
 CACHE_KEY = "decisions:overview"
 QUARTER, TEAM = StyleTally.Kind.QUARTER, StyleTally.Kind.TEAM
@@ -120,17 +119,6 @@ def _quarter_days(label: str) -> tuple[datetime.date, datetime.date]:
     return datetime.date(year, 3 * number - 2, 1), end
 
 
-def tally_decision_saved(decision: Decision, stored: dict) -> None:
-    """After a save: count again the quarters and teams the decision was and is counted in."""
-    statuses = {decision.status, stored.get("status", decision.status)}
-    if not statuses & set(WERE_ACCEPTED):
-        return  # drafts and proposals are not counted
-    days = {decision.decided_on, stored.get("decided_on", decision.decided_on)}
-    flows = {decision.flow_id, stored.get("flow_id", decision.flow_id)} - {None}
-    teams = Flow.objects.filter(pk__in=flows).values_list("owner_team_id", flat=True) if flows else []
-    tally_later(quarters={quarter_of(day) for day in days}, teams=teams)
-
-
 def tally_later(*, quarters: Iterable[str] = (), teams: Iterable[int] = ()) -> None:
     """Count these quarters and teams again when the transaction commits: once, however many saves asked."""
     pending = _pending_keys()
@@ -199,7 +187,7 @@ def tally_rebuild(registry=installed_apps) -> None:
 def _tally_rows(decisions: QuerySet, keys: dict[str, set[str]] | None) -> list[dict]:
     """The tally rows of the given keys (all when None), counted from these decisions."""
     counted = (
-        decisions.filter(status__in=WERE_ACCEPTED)
+        decisions.filter(status__in=sorted(WERE_ACCEPTED))
         .exclude(style="")
         .values_list("decided_on", "flow__owner_team", "style", "recommendation", "against_recommendation")
         .annotate(n=Count("status"))

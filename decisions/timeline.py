@@ -8,13 +8,13 @@ from heapq import merge
 
 from .models import Comment, Decision, Review, Transition
 from .revisions import changed_labels
-from .workflow import TRANSITION_NOTE
+from .status import SUPERSEDED_NOTE, TRANSITION_NOTE
 
 
 @dataclass(frozen=True)
 class Entry:
     at: datetime.datetime
-    kind: str  # created, edited, status, comment, review
+    kind: str  # created, edited, status, import, comment, review
     actor: str
     number: int
     code: str
@@ -35,7 +35,7 @@ def _revision_entries(records: list, decision: Decision | None = None) -> list[E
         previous[record.id] = record
         # Status changes are told by their transition; supersession too.
         if record.history_type == "~" and (record.history_change_reason or "").startswith(
-            (TRANSITION_NOTE, "Superseded")
+            (TRANSITION_NOTE, SUPERSEDED_NOTE)
         ):
             continue
         if record.history_type == "+":
@@ -78,9 +78,11 @@ def _review_entry(review: Review) -> Entry:
 
 def _transition_entry(transition: Transition) -> Entry:
     d = transition.decision
-    summary = (
-        f"moved it from {transition.get_from_status_display().lower()} to {transition.get_to_status_display().lower()}"
-    )
+    moved = f"from {transition.get_from_status_display().lower()} to {transition.get_to_status_display().lower()}"
+    if transition.imported_from:
+        summary = f"imported {transition.imported_from}, which moved it {moved}"
+        return Entry(transition.at, "import", _name(transition.by), d.number, d.code, d.title, summary)
+    summary = f"moved it {moved}"
     if transition.note:
         summary += f": “{transition.note[:200]}”"
     return Entry(transition.at, "status", _name(transition.by), d.number, d.code, d.title, summary)
@@ -129,14 +131,14 @@ def recent_activity(limit: int = 50) -> list[Entry]:
     )
     transitions = (
         Transition.objects.select_related("by", "decision")
-        .only("at", "from_status", "to_status", "note", "by__username", *on_decision)
+        .only("at", "from_status", "to_status", "note", "imported_from", "by__username", *on_decision)
         .order_by("-at")[:limit]
     )
     entries = [
         Entry(r.history_date, "created" if r.history_type == "+" else "edited", _name(r.history_user), r.number,
               f"ADR-{r.number:04d}", r.title, "filed the decision" if r.history_type == "+" else "edited the decision")
         for r in history
-        if not (r.history_change_reason or "").startswith((TRANSITION_NOTE, "Superseded"))
+        if not (r.history_change_reason or "").startswith((TRANSITION_NOTE, SUPERSEDED_NOTE))
     ]  # fmt: skip
     entries += [_comment_entry(c) for c in comments]
     entries += [_review_entry(r) for r in reviews]

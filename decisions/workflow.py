@@ -1,56 +1,62 @@
-"""The life of a decision: its status machine, reviews, comments and who may do what.
+"""The one door for writes: decisions, reviews, comments, imports, teams, services and flows.
 
-Every function here is one domain write, in one transaction, named <entity>_<verb>.
-Views check nothing themselves: they ask `permissions_for` what to show and call these
-functions, which refuse whatever the rules do not allow.
+Every function here is one domain write, in one transaction, named <entity>_<verb>. It locks
+the rows it changes and works from the locked copy, asks decisions.access whether the user
+may (on that copy, so a page loaded before someone else's change cannot undo it), and
+records what follows from the write in the door's batch. When the outermost write ends,
+one after-write step runs: search documents and flows' current styles inside the same
+transaction, notifications (their e-mails on commit), and the overview's tallies and
+cache on commit.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+import datetime
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, User
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, Max, OuterRef, Q
 from django.utils import timezone
 
-from . import notifications, search
-from .models import Comment, Decision, Flow, Review, ReviewRequest, Transition
-from .overview import overview_forget
+from . import notifications, overview, search
+from .access import allowed_moves, can_change_comment, can_comment, can_edit, can_retract_comment, refuse
+from .adr_files import importer
+from .adr_files.importer import ImportReport
+from .models import (
+    DECISION_COUNTER,
+    KEPT_NUMBERS,
+    Comment,
+    Counter,
+    Decision,
+    DecisionLink,
+    Flow,
+    Notification,
+    Review,
+    ReviewRequest,
+    Service,
+    Team,
+    Transition,
+)
+from .status import (
+    DECIDED_STATUSES,
+    EDITABLE_STATUSES,
+    IMPORT_NOTE,
+    SUPERSEDED_NOTE,
+    TRANSITION_NOTE,
+    WERE_ACCEPTED,
+    Status,
+    TransitionRefused,
+    check_import_move,
+    check_person_move,
+    label,
+)
 
-Status = Decision.Status
-
-# Where each status may go next. Superseded is only reached when another accepted
-# decision supersedes this one (see decision_save).
-NEXT_STATUSES: dict[str, set[str]] = {
-    Status.DRAFT: {Status.PROPOSED, Status.REJECTED},
-    Status.PROPOSED: {Status.DRAFT, Status.ACCEPTED, Status.REJECTED},
-    Status.ACCEPTED: {Status.DEPRECATED, Status.SUPERSEDED},
-    Status.REJECTED: set(),
-    Status.DEPRECATED: set(),
-    Status.SUPERSEDED: set(),
-}
-EDITABLE_STATUSES = {Status.DRAFT, Status.PROPOSED}
-DECIDED_STATUSES = {Status.ACCEPTED, Status.REJECTED}
-TRANSITION_NOTE = "Status changed"
-# What the buttons on a decision page say for each move.
-ACTION_LABELS = {
-    Status.PROPOSED: "Propose for review",
-    Status.DRAFT: "Back to draft",
-    Status.ACCEPTED: "Accept",
-    Status.REJECTED: "Reject",
-    Status.DEPRECATED: "Deprecate",
-}
-
-
-class TransitionRefused(Exception):
-    """A status change the rules do not allow; the message says why in plain words."""
-
-
-class NotAllowed(Exception):
-    """The user's role or relation to the decision does not allow this."""
+NOT_COUNTED = (Status.DRAFT, None, None)  # a decision that did not exist before the write
 
 
 class EditConflict(Exception):
@@ -59,77 +65,6 @@ class EditConflict(Exception):
     def __init__(self, current_revision: int | None) -> None:
         super().__init__("The decision changed while you were editing it.")
         self.current_revision = current_revision
-
-
-def check_status_change(old: str, new: str) -> None:
-    """The model layer's guard: refuse any move that is not an edge of the status graph."""
-    if old != new and new not in NEXT_STATUSES[old]:
-        raise TransitionRefused(f"A decision cannot go from {old} to {new}.")
-
-
-# --- who may do what ---------------------------------------------------------------------
-
-
-def can_edit(user: AbstractBaseUser, decision: Decision) -> bool:
-    if decision.status not in EDITABLE_STATUSES or not user.has_perm("decisions.change_decision"):
-        return False
-    return user.is_superuser or decision.author_id == user.pk
-
-
-def can_comment(user: AbstractBaseUser) -> bool:
-    return user.has_perm("decisions.add_comment")
-
-
-def can_review(user: AbstractBaseUser, decision: Decision, requests: Iterable[ReviewRequest]) -> bool:
-    return (
-        decision.status == Status.PROPOSED
-        and user.has_perm("decisions.review_decision")
-        and any(r.reviewer_id == user.pk for r in requests)
-    )
-
-
-def allowed_moves(user: AbstractBaseUser, decision: Decision) -> list[str]:
-    """The statuses this user may move the decision to now (the review rule is checked on the move)."""
-    moves = []
-    for status in sorted(NEXT_STATUSES[decision.status] - {Status.SUPERSEDED}):
-        if status in (Status.PROPOSED, Status.DRAFT) or (status == Status.REJECTED and decision.status == Status.DRAFT):
-            allowed = can_edit(user, decision)
-        else:
-            allowed = user.has_perm("decisions.decide_decision")
-        if allowed:
-            moves.append(status)
-    return moves
-
-
-@dataclass(frozen=True)
-class Permissions:
-    edit: bool
-    comment: bool
-    review: bool
-    propose: bool
-    # (status, button label) for every other move the user may make now.
-    moves: list[tuple[str, str]]
-
-
-def permissions_for(user: AbstractBaseUser, decision: Decision, requests: Iterable[ReviewRequest]) -> Permissions:
-    moves = allowed_moves(user, decision)
-    return Permissions(
-        edit=can_edit(user, decision),
-        comment=can_comment(user),
-        review=can_review(user, decision, requests),
-        propose=Status.PROPOSED in moves,
-        moves=[
-            (status, "Withdraw" if decision.status == Status.DRAFT else ACTION_LABELS[status])
-            for status in moves
-            if status != Status.PROPOSED
-        ],
-    )
-
-
-def reviewer_candidates(decision: Decision):
-    """People who may review: everyone with the review permission except the author."""
-    perm = Q(groups__permissions__codename="review_decision") | Q(user_permissions__codename="review_decision")
-    return User.objects.filter(perm, is_active=True).exclude(pk=decision.author_id).distinct().order_by("username")
 
 
 # --- the review rule ----------------------------------------------------------------------
@@ -165,38 +100,74 @@ def review_state(requests: Iterable[ReviewRequest]) -> ReviewState:
     )
 
 
-# --- writes -------------------------------------------------------------------------------
+# --- the door and its after-write step ----------------------------------------------------
+
+# What counted a decision in the overview before the door first wrote it: status, date, flow.
+Counted = tuple[str, datetime.date | None, int | None]
 
 
-def decision_save(*, decision: Decision, by: AbstractBaseUser | None, note: str = "") -> Decision:
-    """Save a decision as one revision by `by`, and apply what its status implies.
+@dataclass
+class _Batch:
+    counted: dict[int, Counted] = field(default_factory=dict)  # decisions whose counts may have moved
+    indexed: set[int] = field(default_factory=set)  # decisions whose searchable text changed
+    flows_renamed: set[int] = field(default_factory=set)  # flows whose decisions' text changed
+    teams: set[int] = field(default_factory=set)  # teams whose tallies must be counted again
+    notices: list[dict] = field(default_factory=list)
 
-    Deciding a decision stamps its date. Accepting one that supersedes another marks
-    the older decision superseded, which is a revision of its own.
-    """
-    with transaction.atomic():
-        if decision.pk is None and decision.author_id is None and by is not None:
-            decision.author = by
-        if decision.status in DECIDED_STATUSES and decision.decided_on is None:
-            decision.decided_on = timezone.localdate()
-        decision._history_user = by
-        decision._change_reason = note
-        decision.save()
-        older = decision.supersedes
-        if decision.status == Status.ACCEPTED and older and older.status == Status.ACCEPTED:
-            older.status = Status.SUPERSEDED
-            older._history_user = by
-            older._change_reason = f"Superseded by {decision.code}"
-            older.save()
-            Transition.objects.create(
-                decision=older, from_status=Status.ACCEPTED, to_status=Status.SUPERSEDED, by=by,
-                note=f"Superseded by {decision.code}",
-            )  # fmt: skip
-        if decision.flow_id:
-            flow_refresh_current(decision.flow_id)
-        search.index_decisions([decision.pk])
-        transaction.on_commit(overview_forget)
-    return decision
+    def decision(self, decision: Decision, before: Counted | None = None) -> None:
+        self.counted.setdefault(decision.pk, before or _counted(decision))
+        self.indexed.add(decision.pk)
+
+    def notify(self, **notice) -> None:
+        self.notices.append(notice)
+
+
+_local = threading.local()
+
+
+@contextmanager
+def _door() -> Iterator[_Batch]:
+    """One transaction for the outermost write; writes called from it join its batch."""
+    batch = getattr(_local, "batch", None)
+    if batch is not None:
+        yield batch
+        return
+    batch = _local.batch = _Batch()
+    try:
+        with transaction.atomic():
+            yield batch
+            _after_write(batch)
+    finally:
+        _local.batch = None
+
+
+def _counted(decision: Decision) -> Counted:
+    return decision.status, decision.decided_on, decision.flow_id
+
+
+def _after_write(batch: _Batch) -> None:
+    flows: set[int] = set()
+    tally_flows: set[int] = set()
+    quarters: set[str] = set()
+    rows = Decision.objects.filter(pk__in=list(batch.counted)).values_list("pk", "status", "decided_on", "flow_id")
+    for pk, status, day, flow_id in rows:
+        old_status, old_day, old_flow = batch.counted[pk]
+        touched = {flow_id, old_flow} - {None}
+        flows |= touched
+        if {status, old_status} & WERE_ACCEPTED:
+            quarters |= {overview.quarter_of(day), overview.quarter_of(old_day)}
+            tally_flows |= touched
+    for flow_id in sorted(flows):
+        flow_refresh_current(flow_id)
+    if batch.flows_renamed:
+        batch.indexed |= set(Decision.objects.filter(flow_id__in=batch.flows_renamed).values_list("pk", flat=True))
+    search.index_decisions(sorted(batch.indexed))
+    for notice in batch.notices:
+        notifications.notify(**notice)
+    teams = batch.teams | set(Flow.objects.filter(pk__in=tally_flows).values_list("owner_team_id", flat=True))
+    if quarters or teams:
+        overview.tally_later(quarters=quarters, teams=teams)
+    transaction.on_commit(overview.overview_forget)
 
 
 def flow_refresh_current(flow_id: int) -> None:
@@ -210,39 +181,98 @@ def flow_refresh_current(flow_id: int) -> None:
     Flow.objects.filter(pk=flow_id).update(current_decision=latest, current_style=latest.style if latest else "")
 
 
-def decision_edit(
-    *, decision: Decision, by: AbstractBaseUser, changed: Iterable[str], based_on: int | None = None
-) -> Decision:
-    """Save an author's edit made from revision `based_on`, unless someone saved a newer one since.
+def _locked(pk: int) -> Decision:
+    related = Decision.objects.select_related("flow", "author", "supersedes")
+    return related.select_for_update(of=("self",)).get(pk=pk)
 
+
+def _save(decision: Decision, *, by: AbstractBaseUser | None, note: str = "") -> None:
+    """Save one revision of a decision by `by`, and what its status implies: deciding stamps
+    the date; accepting one that supersedes another marks the older one superseded."""
+    if decision.status in DECIDED_STATUSES and decision.decided_on is None:
+        decision.decided_on = timezone.localdate()
+    decision._history_user = by
+    decision._change_reason = note
+    decision.save()
+    older = decision.supersedes
+    if decision.status == Status.ACCEPTED and older and older.status == Status.ACCEPTED:
+        older = _locked(older.pk)
+        _batch().decision(older)
+        older.status = Status.SUPERSEDED
+        older._history_user = by
+        older._change_reason = f"{SUPERSEDED_NOTE} {decision.code}"
+        older.save()
+        Transition.objects.create(
+            decision=older, from_status=Status.ACCEPTED, to_status=Status.SUPERSEDED, by=by,
+            note=f"{SUPERSEDED_NOTE} {decision.code}",
+        )  # fmt: skip
+
+
+def _batch() -> _Batch:
+    return _local.batch
+
+
+# --- decisions ----------------------------------------------------------------------------
+
+
+def decision_create(*, decision: Decision, by: AbstractBaseUser | None) -> Decision:
+    """File a new decision (a draft, from the form and the API), by `by`."""
+    with _door() as batch:
+        if decision.author_id is None and by is not None:
+            decision.author = by
+        _save(decision, by=by)
+        batch.decision(decision, before=NOT_COUNTED)
+    return decision
+
+
+def decision_edit(*, decision: Decision, by: AbstractBaseUser, changes: dict, based_on: int | None = None) -> Decision:
+    """Apply an author's changes (field name → new value) to the decision as it is now.
+
+    With `based_on`, refuse if someone saved a newer revision since. Without it, only the
+    fields sent change: a status or a field someone else set in between is never reverted.
     Editing a proposal makes its approvals stale: the reviewers are asked again.
     """
-    if not can_edit(by, decision):
-        raise NotAllowed("Only the author may edit a draft or a proposal.")
-    changed = list(changed)
-    with transaction.atomic():
-        Decision.objects.select_for_update().filter(pk=decision.pk).exists()  # one edit at a time
-        current = decision.latest_revision_id()
-        if based_on is not None and current != based_on:
-            raise EditConflict(current)
-        decision_save(decision=decision, by=by)
-        if decision.status == Status.PROPOSED and changed:
-            approved = decision.review_requests.filter(state=ReviewRequest.State.APPROVED)
-            stale = list(approved.select_related("reviewer"))
-            if stale:
-                decision.reviews.filter(verdict=Review.Verdict.APPROVE, stale=False).update(stale=True)
-                for request in stale:
-                    request.state = ReviewRequest.State.WAITING
-                    request.round += 1
-                    request.save(update_fields=["state", "round", "updated_at"])
-                notifications.notify(
-                    recipients=[r.reviewer for r in stale],
-                    actor=by,
-                    decision=decision,
-                    event=f"review-again:{decision.pk}:{decision.history.latest().history_id}",
-                    text=f"{decision.code} changed after your approval: please review it again",
-                )
+    with _door() as batch:
+        current = _locked(decision.pk)
+        if current.status not in EDITABLE_STATUSES and decision.status in EDITABLE_STATUSES:
+            raise TransitionRefused(f"{current.code} is {label(current.status)} now, so it can no longer be edited.")
+        if not can_edit(by, current):
+            raise refuse("edit")
+        revision = current.latest_revision_id()
+        if based_on is not None and revision != based_on:
+            raise EditConflict(revision)
+        batch.decision(current)
+        for name, value in changes.items():
+            setattr(current, name, value)
+        _save(current, by=by)
+        if current.status == Status.PROPOSED and changes:
+            _ask_again_after_edit(current, by)
+    _refresh(decision)
     return decision
+
+
+def _ask_again_after_edit(decision: Decision, by: AbstractBaseUser) -> None:
+    stale = list(decision.review_requests.filter(state=ReviewRequest.State.APPROVED).select_related("reviewer"))
+    if not stale:
+        return
+    decision.reviews.filter(verdict=Review.Verdict.APPROVE, stale=False).update(stale=True)
+    for request in stale:
+        request.state = ReviewRequest.State.WAITING
+        request.round += 1
+        request.save(update_fields=["state", "round", "updated_at"])
+    _batch().notify(
+        recipients=[r.reviewer for r in stale],
+        actor=by,
+        decision=decision,
+        event=f"review-again:{decision.pk}:{decision.latest_revision_id()}",
+        text=f"{decision.code} changed after your approval: please review it again",
+    )
+
+
+def _refresh(caller_copy: Decision) -> None:
+    """Give the caller's instance the row as saved (and as its next save is checked against)."""
+    caller_copy.refresh_from_db()
+    caller_copy._stored = {"status": caller_copy.status}
 
 
 def decision_propose(*, decision: Decision, by: AbstractBaseUser, reviewers: Iterable[User], note: str = "") -> None:
@@ -250,7 +280,7 @@ def decision_propose(*, decision: Decision, by: AbstractBaseUser, reviewers: Ite
     reviewers = [r for r in reviewers if r.pk != decision.author_id]
     if not reviewers:
         raise TransitionRefused("Pick at least one reviewer other than the author.")
-    with transaction.atomic():
+    with _door() as batch:
         transition = decision_transition(decision=decision, to=Status.PROPOSED, by=by, note=note)
         for reviewer in reviewers:
             request, created = ReviewRequest.objects.get_or_create(
@@ -259,7 +289,7 @@ def decision_propose(*, decision: Decision, by: AbstractBaseUser, reviewers: Ite
             if not created:
                 request.state, request.round = ReviewRequest.State.WAITING, request.round + 1
                 request.save(update_fields=["state", "round", "updated_at"])
-        notifications.notify(
+        batch.notify(
             recipients=reviewers,
             actor=by,
             decision=decision,
@@ -270,84 +300,98 @@ def decision_propose(*, decision: Decision, by: AbstractBaseUser, reviewers: Ite
 
 def decision_transition(*, decision: Decision, to: str, by: AbstractBaseUser, note: str = "") -> Transition:
     """Move a decision to another status, if the rules and the user's role allow it."""
-    caller_copy = decision
-    with transaction.atomic():
-        decision = Decision.objects.select_for_update().get(pk=decision.pk)
-        if to not in NEXT_STATUSES[decision.status] or to == Status.SUPERSEDED:
-            raise TransitionRefused(
-                f"A {decision.get_status_display().lower()} decision cannot become {Status(to).label.lower()}."
-            )
-        if to not in allowed_moves(by, decision):
-            raise NotAllowed("Your role does not allow this change of status.")
+    with _door() as batch:
+        current = _locked(decision.pk)
+        check_person_move(current.status, to)
+        if to not in allowed_moves(by, current):
+            raise refuse("move")
         if to == Status.ACCEPTED:
-            state = review_state(decision.review_requests.select_related("reviewer"))
+            state = review_state(current.review_requests.select_related("reviewer"))
             if not state.rule_holds:
-                raise TransitionRefused(f"{decision.code} cannot be accepted yet. {state.why_not}")
+                raise TransitionRefused(f"{current.code} cannot be accepted yet. {state.why_not}")
         if to == Status.REJECTED and not note.strip():
             raise TransitionRefused("Say why in the note: a rejected decision keeps its reason.")
-        old = decision.status
-        decision.status = to
+        batch.decision(current)
+        old = current.status
+        current.status = to
         if to in DECIDED_STATUSES:
-            decision.decided_on = timezone.localdate()
-        if to == Status.ACCEPTED and decision.flow_id:
-            decision.consumers_when_decided = decision.flow.consumers.count()
-        decision_save(decision=decision, by=by, note=f"{TRANSITION_NOTE}: {old} → {to}")
-        transition = Transition.objects.create(decision=decision, from_status=old, to_status=to, by=by, note=note)
-        if decision.author_id and to != Status.PROPOSED:
-            notifications.notify(
-                recipients=[decision.author],
+            current.decided_on = timezone.localdate()
+        if to == Status.ACCEPTED and current.flow_id:
+            current.consumers_when_decided = current.flow.consumers.count()
+        _save(current, by=by, note=f"{TRANSITION_NOTE}: {old} → {to}")
+        transition = Transition.objects.create(decision=current, from_status=old, to_status=to, by=by, note=note)
+        if current.author_id and to != Status.PROPOSED:
+            batch.notify(
+                recipients=[current.author],
                 actor=by,
-                decision=decision,
+                decision=current,
                 event=f"transition:{transition.pk}",
-                text=f"{by.get_username()} moved {decision.code} to {decision.get_status_display().lower()}",
+                text=f"{by.get_username()} moved {current.code} to {label(to)}",
             )
-    caller_copy.refresh_from_db()
+    _refresh(decision)
     return transition
+
+
+def decision_backdate(*, decision: Decision, filed: datetime.datetime, decided: datetime.date | None) -> None:
+    """Date a decision's records as a story that happened before it was entered (the demo):
+    filed on `filed`, decided on `decided`, its revisions, comments, reviews and moves between."""
+    step = datetime.timedelta(days=2)
+    with _door() as batch:
+        batch.decision(_locked(decision.pk))
+        Decision.objects.filter(pk=decision.pk).update(created_at=filed, decided_on=decided)
+        for index, record in enumerate(decision.history.order_by("history_date", "history_id")):
+            record.history_date = filed + index * step
+            record.save(update_fields=["history_date"])
+        for model, name in ((Comment, "created_at"), (Review, "created_at"), (Transition, "at")):
+            for index, row in enumerate(model.objects.filter(decision=decision).order_by(name, "pk")):
+                model.objects.filter(pk=row.pk).update(**{name: filed + step / 2 + index * step})
+        Notification.objects.filter(decision=decision).update(created_at=filed)
+        Decision.objects.filter(pk=decision.pk).stamp_status_times_from_transitions()
+
+
+# --- reviews and comments -----------------------------------------------------------------
 
 
 def review_submit(*, decision: Decision, by: AbstractBaseUser, verdict: str, body: str) -> Review:
     """A requested reviewer approves or requests changes, with a comment."""
-    with transaction.atomic():
-        # Lock the decision so a review and an acceptance never interleave.
-        status = Decision.objects.select_for_update().values_list("status", flat=True).get(pk=decision.pk)
-        request = (
-            ReviewRequest.objects.filter(decision=decision, reviewer=by).first() if status == Status.PROPOSED else None
-        )
-        if request is None or not by.has_perm("decisions.review_decision"):
-            raise NotAllowed("Only a requested reviewer may review a proposal.")
+    with _door() as batch:
+        # The decision's lock: a review and an acceptance never interleave.
+        current = _locked(decision.pk)
+        request = ReviewRequest.objects.filter(decision=current, reviewer=by).first()
+        if current.status != Status.PROPOSED or request is None or not by.has_perm("decisions.review_decision"):
+            raise refuse("review")
         if verdict == Review.Verdict.REQUEST_CHANGES and not body.strip():
             raise TransitionRefused("Say which changes you need.")
-        review = Review.objects.create(decision=decision, reviewer=by, verdict=verdict, body=body)
+        review = Review.objects.create(decision=current, reviewer=by, verdict=verdict, body=body)
         request.state = verdict
         request.save(update_fields=["state", "updated_at"])
-        if decision.author_id:
-            notifications.notify(
-                recipients=[decision.author],
+        if current.author_id:
+            batch.notify(
+                recipients=[current.author],
                 actor=by,
-                decision=decision,
+                decision=current,
                 event=f"review:{review.pk}",
-                text=f"{by.get_username()} reviewed {decision.code}: {review.get_verdict_display().lower()}",
+                text=f"{by.get_username()} reviewed {current.code}: {review.get_verdict_display().lower()}",
             )
-        transaction.on_commit(overview_forget)
     return review
 
 
 def comment_post(*, decision: Decision, by: AbstractBaseUser, body: str, parent: Comment | None = None) -> Comment:
     if not can_comment(by):
-        raise NotAllowed("Your role does not allow comments.")
+        raise refuse("comment")
     if parent is not None:
         if parent.decision_id != decision.pk:
-            raise NotAllowed("That comment belongs to another decision.")
+            raise refuse("comment")
         parent = parent.parent or parent  # replies stay one level deep
-    with transaction.atomic():
+    with _door() as batch:
         comment = Comment(decision=decision, author=by, parent=parent, body=body)
         comment._history_user = by
         comment.save()
-        search.index_decisions([decision.pk])
+        batch.indexed.add(decision.pk)
         recipients = {decision.author} if decision.author_id else set()
         if parent is not None:
             recipients.add(parent.author)
-        notifications.notify(
+        batch.notify(
             recipients=[r for r in recipients if r is not None],
             actor=by,
             decision=decision,
@@ -357,26 +401,217 @@ def comment_post(*, decision: Decision, by: AbstractBaseUser, body: str, parent:
     return comment
 
 
+def _locked_comment(comment: Comment) -> Comment:
+    return Comment.objects.select_for_update().get(pk=comment.pk)
+
+
 def comment_edit(*, comment: Comment, by: AbstractBaseUser, body: str) -> Comment:
     """Change a comment's text. The old text stays in the comment's history."""
-    if comment.author_id != by.pk or comment.retracted_at:
-        raise NotAllowed("Only its author may edit a comment, and not once it is retracted.")
-    if body != comment.body:
-        comment.body = body
-        comment.edited_at = timezone.now()
-        comment._history_user = by
-        comment.save()
-        search.index_decisions([comment.decision_id])
+    with _door() as batch:
+        current = _locked_comment(comment)
+        if not can_change_comment(by, current):
+            raise refuse("change_comment")
+        if body != current.body:
+            current.body = body
+            current.edited_at = timezone.now()
+            current._history_user = by
+            current.save()
+            batch.indexed.add(current.decision_id)
+    comment.refresh_from_db()
     return comment
 
 
 def comment_retract(*, comment: Comment, by: AbstractBaseUser) -> Comment:
     """Withdraw a comment. Its text is kept, but shown as retracted."""
-    if comment.author_id != by.pk:
-        raise NotAllowed("Only its author may retract a comment.")
-    if not comment.retracted_at:
-        comment.retracted_at = timezone.now()
-        comment._history_user = by
-        comment.save()
-        search.index_decisions([comment.decision_id])
+    with _door() as batch:
+        current = _locked_comment(comment)
+        if not can_retract_comment(by, current):
+            raise refuse("retract_comment")
+        if not current.retracted_at:
+            current.retracted_at = timezone.now()
+            current._history_user = by
+            current.save(update_fields=["retracted_at"])
+            batch.indexed.add(current.decision_id)
+    comment.refresh_from_db()
     return comment
+
+
+# --- the catalog --------------------------------------------------------------------------
+
+
+def team_save(*, team: Team) -> Team:
+    with _door():
+        team.save()
+    return team
+
+
+def service_save(*, service: Service) -> Service:
+    """Create or change a service; the decisions about its flows are found by its name."""
+    with _door() as batch:
+        service.save()
+        batch.flows_renamed |= set(
+            Flow.objects.filter(Q(producer=service) | Q(consumers=service)).values_list("pk", flat=True)
+        )
+    return service
+
+
+def flow_save(*, flow: Flow, consumers: Iterable[Service]) -> Flow:
+    """Create or change a flow with its consumers. Moving it to another team moves its
+    accepted decisions between the teams' tallies."""
+    with _door() as batch:
+        if flow.pk is not None:
+            before = Flow.objects.select_for_update().values_list("owner_team_id", flat=True).get(pk=flow.pk)
+            if before != flow.owner_team_id:
+                batch.teams |= {before, flow.owner_team_id}
+        flow.save()
+        flow.consumers.set(consumers)
+        batch.flows_renamed.add(flow.pk)
+    return flow
+
+
+# --- bulk loads ---------------------------------------------------------------------------
+
+
+def derived_rebuild(advance: Callable[[int], None] | None = None) -> None:
+    """Work out everything derived from the decisions again: every flow's current style, the
+    overview's tallies and the search index. After rows were loaded in bulk (the benchmark)."""
+    current = {}
+    for pk, flow_id, style in (
+        Decision.objects.filter(status=Status.ACCEPTED, flow__isnull=False)
+        .order_by(F("decided_on").asc(nulls_first=True), "number")
+        .values_list("pk", "flow_id", "style")
+    ):
+        current[flow_id] = (pk, style)
+    with transaction.atomic():
+        Flow.objects.update(current_decision=None, current_style="")
+        Flow.objects.bulk_update(
+            [Flow(pk=f, current_decision_id=d, current_style=s) for f, (d, s) in current.items()],
+            ["current_decision", "current_style"],
+            batch_size=2000,
+        )
+    overview.tally_rebuild()
+    search.index_decisions(Decision.objects.order_by("pk").values_list("pk", flat=True), advance=advance)
+
+
+# --- imports ------------------------------------------------------------------------------
+
+
+def adrs_import(
+    files: list[tuple[str, bytes]],
+    *,
+    collection: str,
+    by: AbstractBaseUser | None,
+    skip_broken: bool = False,
+    advance: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Import ADR files (path inside the collection, bytes). Nothing is written if a file is broken,
+    unless `skip_broken`; then the broken files are reported and the others imported.
+    `advance(1)` is called once per file: when it is passed over, or when its decision is written.
+
+    A file whose decision exists already updates it in place. Its status may move only as
+    decisions.status.IMPORT_MOVES allows, and never while the decision is under review in the
+    app; otherwise that file is refused (reported, the decision left as it is).
+    """
+    report, parsed = importer.read_files(files, collection=collection, advance=advance)
+    if report.broken and not skip_broken:
+        return report
+    with _door():
+        decisions = _import_decisions(parsed, collection=collection, by=by, advance=advance)
+        _import_links(parsed, decisions, collection=collection)
+    report.committed = True
+    return report
+
+
+def _import_decisions(parsed, *, collection, by, advance) -> dict[str, Decision]:
+    batch = _batch()
+    paths = [importer.source_path(collection, adr.path) for adr, _ in parsed]
+    under_review = ReviewRequest.objects.filter(decision=OuterRef("pk"))
+    existing = {
+        decision.source_path: decision
+        for decision in Decision.objects.select_for_update()
+        .filter(source_path__in=paths)
+        .annotate(under_review=Exists(under_review))
+    }
+    claims = _claim_numbers(
+        [(adr, result) for adr, result in parsed if importer.source_path(collection, adr.path) not in existing]
+    )
+    flows = {flow.name: flow for flow in Flow.objects.filter(name__in=importer.flow_names(parsed))}
+    decisions: dict[str, Decision] = {}
+    for adr, result in parsed:
+        path = importer.source_path(collection, adr.path)
+        decision = existing.get(path)
+        values = importer.decision_values(adr, flows, result)
+        if decision is None:
+            decision = Decision(source_path=path, author=by, number=claims.get(adr.path), **values)
+            decision._change_reason = importer.history_reason("Imported from", adr.path)
+            decision.save()
+            batch.decision(decision, before=NOT_COUNTED)
+            result.outcome = "imported"
+        elif any(getattr(decision, name) != value for name, value in values.items()):
+            old = decision.status
+            try:
+                check_import_move(old, values["status"], under_review=decision.under_review and old == Status.PROPOSED)
+            except TransitionRefused as refusal:
+                result.outcome, result.reason = "refused", f"{decision.code}: {refusal}"
+            else:
+                batch.decision(decision)
+                for name, value in values.items():
+                    setattr(decision, name, value)
+                decision._change_reason = importer.history_reason("Updated from", adr.path)
+                decision.save()
+                if old != decision.status:
+                    Transition.objects.create(
+                        decision=decision, from_status=old, to_status=decision.status, by=by,
+                        note=f"{IMPORT_NOTE} {adr.path}", imported_from=path,
+                    )  # fmt: skip
+                result.outcome = "updated"
+        else:
+            result.outcome = "unchanged"
+        result.number = decision.number
+        decisions[adr.path] = decision
+        if advance:
+            advance(1)
+    return decisions
+
+
+def _claim_numbers(new: list[tuple]) -> dict[str, int]:
+    """Keep each file's own number where it is in KEPT_NUMBERS and free (the first file to
+    claim a number wins), and move the counter past them, so that decisions without one are
+    numbered after. The counter never moves past KEPT_NUMBERS this way."""
+    wanted = {adr.number for adr, _ in new if adr.number is not None and adr.number in KEPT_NUMBERS}
+    taken = set(Decision.objects.filter(number__in=wanted).values_list("number", flat=True))
+    claims = {}
+    for adr, result in new:
+        if adr.number is None:
+            continue
+        if adr.number not in KEPT_NUMBERS:
+            result.warnings.append(
+                f"number {adr.number} is outside {KEPT_NUMBERS.start}–{KEPT_NUMBERS.stop - 1:,}, so it got a new number"
+            )
+        elif adr.number in taken:
+            result.warnings.append(f"number {adr.number} was taken, so it got a new number")
+        else:
+            claims[adr.path] = adr.number
+            taken.add(adr.number)
+    if claims:
+        Counter.objects.get_or_create(
+            name=DECISION_COUNTER, defaults={"value": Decision.objects.aggregate(m=Max("number"))["m"] or 0}
+        )
+        highest = max(claims.values())
+        Counter.objects.filter(name=DECISION_COUNTER, value__lt=highest).update(value=highest)
+    return claims
+
+
+def _import_links(parsed, decisions: dict[str, Decision], *, collection: str) -> None:
+    """Make the links the files declare exist. The first decision a decision supersedes goes
+    in `Decision.supersedes`, the field the rest of the app shows; any others become links."""
+    applied = [(adr, result) for adr, result in parsed if result.outcome != "refused"]
+    wanted = importer.wanted_links(applied, decisions, collection=collection)
+    for source, target, kind in sorted(wanted, key=lambda link: (link[0].pk, link[1].pk, link[2])):
+        if kind == DecisionLink.Kind.SUPERSEDES and source.supersedes_id in (None, target.pk):
+            if source.supersedes_id is None:
+                source.supersedes = target
+                source._change_reason = "Link imported"
+                source.save()
+            continue
+        DecisionLink.objects.get_or_create(source=source, target=target, kind=kind)

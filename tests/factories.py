@@ -1,7 +1,7 @@
 import factory
 from django.contrib.auth.models import Group, Permission, User
 
-from decisions import roles
+from decisions import roles, workflow
 from decisions.models import Comment, Decision, Flow, Notification, Review, ReviewRequest, Service, Team, Transition
 
 
@@ -54,8 +54,15 @@ class FlowFactory(factory.django.DjangoModelFactory):
 
 
 class DecisionFactory(factory.django.DjangoModelFactory):
+    """Decisions are written through the workflow's door, so the search index, flows' styles
+    and the overview follow, as they do in the app."""
+
     class Meta:
         model = Decision
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return workflow.decision_create(decision=model_class(*args, **kwargs), by=None)
 
     title = factory.Sequence(lambda n: f"Decision {n}")
     context = "Some context."

@@ -5,12 +5,10 @@ import importlib
 
 import pytest
 from django.apps import apps
-from django.db import transaction
-from django.test import TestCase
+from django.test import TestCase, override_settings
 from django.utils import timezone
 
 from decisions import charts, overview, workflow
-from decisions.adr_files import importer
 from decisions.models import Decision, StyleTally, Transition
 from decisions.templatetags.decisions_tags import chart_bars
 from tests.factories import AssessedDecisionFactory, FlowFactory, TeamFactory, TransitionFactory, UserFactory
@@ -32,11 +30,13 @@ def assert_tallies_are_true():
 
 
 def decide(decision, *statuses):
-    """Move a decision along the status graph (proposed, then accepted, by default), committing each step."""
-    for status in statuses or ("proposed", "accepted"):
-        decision.status = status
-        with committed(execute=True):
-            workflow.decision_save(decision=decision, by=None)
+    """Move a decision along the status graph (proposed, then accepted, by default) through the
+    workflow, as a superuser with no approvals needed, committing each step."""
+    admin = UserFactory(is_superuser=True)
+    with override_settings(DECISION_REVIEW_MIN_APPROVALS=0):
+        for status in statuses or ("proposed", "accepted"):
+            with committed(execute=True):
+                workflow.decision_transition(decision=decision, to=status, by=admin, note="Decided in a test.")
     return decision
 
 
@@ -64,66 +64,36 @@ def test_an_accepted_decision_is_counted_in_its_quarter_and_its_teams():
     assert_tallies_are_true()
 
 
-def test_moves_between_quarters_styles_flows_and_teams_are_followed():
+def test_moves_between_quarters_and_teams_are_followed():
     decision = decide(AssessedDecisionFactory(status="draft", style="command"))
-    decision.decided_on = datetime.date(2023, 2, 1)
-    decision.style = "event"
-    decision.flow = FlowFactory()
     with committed(execute=True):
-        decision.save()
+        workflow.decision_backdate(decision=decision, filed=timezone.now(), decided=datetime.date(2023, 2, 1))
     assert {key for _, key, _ in tallies()} == {"2023 Q1", str(decision.flow.owner_team_id)}
     flow = decision.flow
     flow.owner_team = TeamFactory()
     with committed(execute=True):
-        flow.save()
-    assert ("team", str(flow.owner_team_id), "event") in tallies()
+        workflow.flow_save(flow=flow, consumers=flow.consumers.all())
+    assert {key for _, key, _ in tallies()} == {"2023 Q1", str(flow.owner_team_id)}
     assert_tallies_are_true()
-
-
-def test_deprecated_decisions_stay_counted_rejected_ones_never_were():
-    older = decide(AssessedDecisionFactory(status="draft", style="command"))
-    decide(older, "deprecated")
-    decide(AssessedDecisionFactory(status="draft", style="event"), "proposed", "rejected")
-    assert {(kind, style): counts[0] for (kind, _, style), counts in tallies().items()} == {
-        ("quarter", "command"): 1,
-        ("team", "command"): 1,
-    }
-    assert_tallies_are_true()
-
-
-def test_many_saves_in_one_transaction_count_once(monkeypatch):
-    calls = []
-    monkeypatch.setattr(overview, "tally_refresh", calls.append)
-    with committed(execute=True), transaction.atomic():
-        for _ in range(5):
-            AssessedDecisionFactory(style="event", status="accepted")
-    assert len(calls) == 1 and len(calls[0]["team"]) == 5
-
-
-def test_a_rolled_back_transaction_leaves_the_tallies_true():
-    kept = decide(AssessedDecisionFactory(status="draft", style="event"))
-    with pytest.raises(RuntimeError), transaction.atomic():
-        AssessedDecisionFactory(style="command", status="accepted")
-        raise RuntimeError
-    decide(kept, "deprecated")
-    assert_tallies_are_true()
-    assert not Decision.objects.filter(style="command").exists()
 
 
 def test_an_import_that_changes_a_status_counts_it_again(architect):
-    accepted = b"# 1. Use events\n\nDate: 2024-05-02\n\n## Status\n\nAccepted\n\n## Context\n\nWhy.\n"
+    proposed = (
+        b"# 1. Use events\n\nDate: 2024-05-02\n\n## Status\n\nProposed\n\n## Context\n\nWhy.\n\n"
+        b"## Integration style\n\n- Chosen style: Event\n"
+    )
     with committed(execute=True):
-        importer.adrs_import([("0001-use-events.md", accepted)], collection="team", by=architect)
-    assert tallies() == {}  # no style: general ADRs are not in the charts
-    decision = Decision.objects.get()
-    decision.style = "event"
+        workflow.adrs_import([("0001-use-events.md", proposed)], collection="team", by=architect)
+    assert tallies() == {}  # proposals are not in the charts
+    accepted = proposed.replace(b"Proposed", b"Accepted")
     with committed(execute=True):
-        decision.save()
+        workflow.adrs_import([("0001-use-events.md", accepted)], collection="team", by=architect)
     assert tallies() == {("quarter", "2024 Q2", "event"): (1, 0, 0)}
     draft = accepted.replace(b"Accepted", b"Draft")
     with committed(execute=True):
-        importer.adrs_import([("0001-use-events.md", draft)], collection="team", by=architect)
-    assert tallies() == {}
+        report = workflow.adrs_import([("0001-use-events.md", draft)], collection="team", by=architect)
+    assert report.results[0].outcome == "refused"  # an accepted decision never goes back to draft
+    assert tallies() == {("quarter", "2024 Q2", "event"): (1, 0, 0)}
     assert_tallies_are_true()
 
 

@@ -18,7 +18,6 @@ from django.test import Client
 from django.urls import reverse
 
 from decisions import search, tokens, workflow
-from decisions.adr_files import importer
 from decisions.models import Comment, Decision, Flow, Service, Team
 from tests.factories import AssessedDecisionFactory, DecisionFactory
 from tests.html_safety import script_risks
@@ -59,8 +58,9 @@ def world(architect, reviewer, django_capture_on_commit_callbacks):
         )  # fmt: skip
         for text in chunk:
             Comment.objects.create(decision=decision, author=reviewer, body=text or "(blank)")
-        decision.title = f"{_one_line(chunk[6], 150)} edited #{index}"
-        workflow.decision_save(decision=decision, by=architect)
+        workflow.decision_edit(
+            decision=decision, by=architect, changes={"title": f"{_one_line(chunk[6], 150)} edited #{index}"}
+        )
         chunks.append(decision)
     for number, text in enumerate(STRINGS):
         DecisionFactory(title=f"{_one_line(text, 180)} #{number}", status="accepted", context=text)
@@ -76,7 +76,7 @@ def world(architect, reviewer, django_capture_on_commit_callbacks):
             f"# {_one_line(chunk[7], 150)}\n\n## Status\n\n{chunk[8]}\n\n## Context\n\n{body}\n\n## Hostile\n\n{body}\n"
         )
         files.append((f"{index:04d}-hostile.md", text.encode()))
-    report = importer.adrs_import(files, collection="hostile", by=architect)
+    report = workflow.adrs_import(files, collection="hostile", by=architect)
     assert report.committed and report.count("imported") == GROUPS
     search.index_decisions(Decision.objects.values_list("pk", flat=True))
     return {"decisions": chunks, "imported": list(Decision.objects.filter(source_path__startswith="hostile/"))}

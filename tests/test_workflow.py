@@ -5,8 +5,9 @@ import pytest
 from django.core import mail
 
 from decisions import roles, workflow
+from decisions.access import NotAllowed
 from decisions.models import Comment, Decision, Notification, Review, ReviewRequest, Transition
-from decisions.workflow import NEXT_STATUSES, NotAllowed, TransitionRefused
+from decisions.status import IMPORT_MOVES, NEXT_STATUSES, TransitionRefused
 from tests.factories import AssessedDecisionFactory, CommentFactory, DecisionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +36,7 @@ class TestStatusGraph:
     def test_the_model_refuses_every_move_off_the_graph(self, old, new):
         decision = DecisionFactory(status=old)
         decision.status = new
-        if old == new or new in NEXT_STATUSES[old]:
+        if old == new or new in IMPORT_MOVES[old]:
             decision.save()
         else:
             with pytest.raises(TransitionRefused):
@@ -183,8 +184,7 @@ class TestReviews:
     def test_editing_after_approval_makes_it_stale_and_asks_again(self, people):
         decision = proposal(people)
         workflow.review_submit(decision=decision, by=people["reviewer"], verdict="approved", body="ok")
-        decision.title = "Sharper title"
-        workflow.decision_edit(decision=decision, by=people["author"], changed=["title"])
+        workflow.decision_edit(decision=decision, by=people["author"], changes={"title": "Sharper title"})
         request = decision.review_requests.get()
         assert (request.state, request.round) == ("waiting", 2)
         assert Review.objects.get().stale
@@ -195,22 +195,22 @@ class TestReviews:
     def test_changes_requested_stay_outstanding_after_an_edit(self, people):
         decision = proposal(people)
         workflow.review_submit(decision=decision, by=people["reviewer"], verdict="changes_requested", body="X")
-        workflow.decision_edit(decision=decision, by=people["author"], changed=["context"])
+        workflow.decision_edit(decision=decision, by=people["author"], changes={"context": "More context."})
         assert decision.review_requests.get().state == "changes_requested"
 
     def test_an_edit_that_changes_nothing_keeps_approvals(self, people):
         decision = proposal(people)
         workflow.review_submit(decision=decision, by=people["reviewer"], verdict="approved", body="ok")
-        workflow.decision_edit(decision=decision, by=people["author"], changed=[])
+        workflow.decision_edit(decision=decision, by=people["author"], changes={})
         assert decision.review_requests.get().state == "approved"
 
     def test_only_the_author_edits_and_only_drafts_and_proposals(self, people):
         decision = proposal(people)
         with pytest.raises(NotAllowed):
-            workflow.decision_edit(decision=decision, by=people["architect"], changed=["title"])
+            workflow.decision_edit(decision=decision, by=people["architect"], changes={"title": "Another title"})
         accepted = AssessedDecisionFactory(status="accepted", author=people["author"])
         with pytest.raises(NotAllowed):
-            workflow.decision_edit(decision=accepted, by=people["author"], changed=["title"])
+            workflow.decision_edit(decision=accepted, by=people["author"], changes={"title": "Another title"})
 
 
 class TestComments:

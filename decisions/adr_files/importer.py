@@ -1,8 +1,9 @@
-"""Bring a collection of ADR Markdown files into the log: atomically, and idempotently.
+"""Read a collection of ADR Markdown files for an import: the files, what each says, and the report.
 
 A collection is a folder (searched recursively) or a zip. Each decision keeps the path it
 came from, prefixed with the collection's name, so importing the same collection again
-updates those decisions in place instead of adding copies.
+updates those decisions in place instead of adding copies. The writing is
+decisions.workflow.adrs_import's; this module only reads (files, flows, earlier imports).
 """
 
 from __future__ import annotations
@@ -14,14 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
-from django.db.models import Max
-
-from .. import search
-from ..models import DECISION_COUNTER, Counter, Decision, DecisionLink, Flow, Transition
-from ..overview import overview_forget
-from ..workflow import flow_refresh_current
+from ..models import Decision, DecisionLink, Flow
 from . import parse
 
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdx")
@@ -46,7 +40,7 @@ class CollectionError(Exception):
 @dataclass
 class FileResult:
     path: str
-    outcome: str  # imported, updated, unchanged, skipped or broken
+    outcome: str  # imported, updated, unchanged, refused, skipped or broken
     reason: str = ""
     number: int | None = None
     warnings: list[str] = field(default_factory=list)
@@ -67,9 +61,8 @@ class ImportReport:
         return [result for result in self.results if result.outcome == "broken"]
 
     def summary(self) -> str:
-        counts = ", ".join(
-            f"{self.count(outcome)} {outcome}" for outcome in ("imported", "updated", "unchanged", "skipped", "broken")
-        )
+        outcomes = ["imported", "updated", "unchanged", *(["refused"] if self.count("refused") else []), "skipped"]
+        counts = ", ".join(f"{self.count(outcome)} {outcome}" for outcome in [*outcomes, "broken"])
         return counts + (f", {self.ignored} other files ignored" if self.ignored else "")
 
 
@@ -125,17 +118,11 @@ def _without_common_folder(files: list[tuple[str, bytes]]) -> list[tuple[str, by
     return files
 
 
-def adrs_import(
-    files: list[tuple[str, bytes]],
-    *,
-    collection: str,
-    by: AbstractBaseUser | None,
-    skip_broken: bool = False,
-    advance: Callable[[int], None] | None = None,
-) -> ImportReport:
-    """Import the files (path inside the collection, bytes). Nothing is written if a file is broken,
-    unless `skip_broken`; then the broken files are reported and the others imported.
-    `advance(1)` is called once per file: when it is passed over, or when its decision is written."""
+def read_files(
+    files: list[tuple[str, bytes]], *, collection: str, advance: Callable[[int], None] | None = None
+) -> tuple[ImportReport, list[tuple[parse.ParsedAdr, FileResult]]]:
+    """Parse the files (path inside the collection, bytes): the report so far, and the files to write.
+    `advance(1)` is called for each file passed over."""
     report = ImportReport(collection=collection)
     parsed: list[tuple[parse.ParsedAdr, FileResult]] = []
     for path, data in files:
@@ -144,19 +131,7 @@ def adrs_import(
             parsed.append(read)
         elif advance:
             advance(1)
-    if report.broken and not skip_broken:
-        return report
-
-    with transaction.atomic():
-        decisions = _write_decisions(parsed, collection=collection, by=by, advance=advance)
-        _write_links(parsed, decisions, collection=collection)
-    report.committed = True
-    changed = [decisions[adr.path] for adr, result in parsed if result.outcome in ("imported", "updated")]
-    search.index_decisions(decision.pk for decision in changed)
-    for flow_id in {decision.flow_id for decision in changed if decision.flow_id}:
-        flow_refresh_current(flow_id)
-    overview_forget()
-    return report
+    return report, parsed
 
 
 def _read(path: str, data: bytes, report: ImportReport) -> tuple[parse.ParsedAdr, FileResult] | None:
@@ -180,90 +155,21 @@ def _read(path: str, data: bytes, report: ImportReport) -> tuple[parse.ParsedAdr
     return adr, result
 
 
-def _source_path(collection: str, path: str) -> str:
+def source_path(collection: str, path: str) -> str:
     return f"{collection}/{path}"
 
 
-def _write_decisions(parsed, *, collection, by, advance) -> dict[str, Decision]:
-    existing = {
-        decision.source_path: decision
-        for decision in Decision.objects.select_for_update().filter(
-            source_path__in=[_source_path(collection, adr.path) for adr, _ in parsed]
-        )
-    }
-    claims = _claim_numbers([adr for adr, _ in parsed if _source_path(collection, adr.path) not in existing])
-    flows = {flow.name: flow for flow in Flow.objects.filter(name__in=_flow_names(parsed))}
-    decisions: dict[str, Decision] = {}
-    for adr, result in parsed:
-        decision = existing.get(_source_path(collection, adr.path))
-        new_values = _values(adr, flows, result)
-        if decision is None:
-            decision = Decision(source_path=_source_path(collection, adr.path), author=by, **new_values)
-            decision.number = claims.get(adr.path)
-            if adr.number is not None and decision.number is None:
-                result.warnings.append(f"number {adr.number} was taken, so it got a new number")
-            decision._change_reason = _reason("Imported from", adr.path)
-            _save(decision)
-            result.outcome = "imported"
-        elif any(getattr(decision, name) != value for name, value in new_values.items()):
-            old_status = decision.status
-            for name, value in new_values.items():
-                setattr(decision, name, value)
-            decision._change_reason = _reason("Updated from", adr.path)
-            _save(decision)
-            if old_status != decision.status:
-                Transition.objects.create(
-                    decision=decision, from_status=old_status, to_status=decision.status, by=by,
-                    note=f"Status set by importing {adr.path}",
-                )  # fmt: skip
-            result.outcome = "updated"
-        else:
-            result.outcome = "unchanged"
-        result.number = decision.number
-        decisions[adr.path] = decision
-        if advance:
-            advance(1)
-    return decisions
-
-
-def _claim_numbers(new: list[parse.ParsedAdr]) -> dict[str, int]:
-    """Keep each file's own number where it is free (the first file to claim a number wins),
-    and move the counter past them, so the decisions without one are numbered after."""
-    taken = set(
-        Decision.objects.filter(number__in={adr.number for adr in new if adr.number is not None}).values_list(
-            "number", flat=True
-        )
-    )
-    claims = {}
-    for adr in new:
-        if adr.number is not None and adr.number not in taken:
-            claims[adr.path] = adr.number
-            taken.add(adr.number)
-    if claims:
-        highest = max(claims.values())
-        Counter.objects.get_or_create(
-            name=DECISION_COUNTER, defaults={"value": Decision.objects.aggregate(m=Max("number"))["m"] or 0}
-        )
-        Counter.objects.filter(name=DECISION_COUNTER, value__lt=highest).update(value=highest)
-    return claims
-
-
-def _reason(words: str, path: str) -> str:
+def history_reason(words: str, path: str) -> str:
     """A history change reason, which holds 100 characters: keep the end of a long path."""
     reason = f"{words} {path}"
     return reason if len(reason) <= 100 else f"{words} …{path[-(98 - len(words)) :]}"
 
 
-def _save(decision: Decision) -> None:
-    # An import mirrors what the file says, so the status may move off the review graph.
-    decision.save(check_status=False)
-
-
-def _flow_names(parsed) -> set[str]:
+def flow_names(parsed) -> set[str]:
     return {adr.integration["flow"] for adr, _ in parsed if adr.integration.get("flow")}
 
 
-def _values(adr: parse.ParsedAdr, flows: dict[str, Flow], result: FileResult) -> dict:
+def decision_values(adr: parse.ParsedAdr, flows: dict[str, Flow], result: FileResult) -> dict:
     values = {
         "title": adr.title,
         "status": adr.status,
@@ -296,20 +202,20 @@ def _blank(name: str):
     return None if field.null else ""
 
 
-def _write_links(parsed, decisions: dict[str, Decision], *, collection: str) -> None:
+def wanted_links(parsed, decisions: dict[str, Decision], *, collection: str) -> set[tuple[Decision, Decision, str]]:
+    """(source, target, kind) for every link the files declare that points to a decision."""
     by_number = {adr.number: decisions[adr.path] for adr, _ in parsed if adr.number is not None}
     by_name = {PurePosixPath(path).name.lower(): decision for path, decision in decisions.items()}
+    wanted: set[tuple[Decision, Decision, str]] = set()
     for adr, result in parsed:
         decision = decisions[adr.path]
-        wanted: set[tuple[Decision, Decision, str]] = set()
         for link in adr.links:
             target = _resolve(link.target, adr.path, decisions, by_number, by_name, collection)
             if target is None:
                 result.warnings.append(f"the link to {link.target} points to no decision in this import")
-                continue
-            if target.pk != decision.pk:
+            elif target.pk != decision.pk:
                 wanted.add(_direction(link.kind, decision, target))
-        _apply_links(wanted)
+    return wanted
 
 
 def _resolve(target: str, path: str, by_path, by_number, by_name, collection) -> Decision | None:
@@ -318,7 +224,7 @@ def _resolve(target: str, path: str, by_path, by_number, by_name, collection) ->
     joined = posixpath.normpath(posixpath.join(posixpath.dirname(path), target))
     found = by_path.get(joined) or by_name.get(PurePosixPath(target).name.lower())
     if found is None:
-        found = Decision.objects.filter(source_path=_source_path(collection, joined)).first()
+        found = Decision.objects.filter(source_path=source_path(collection, joined)).first()
     return found
 
 
@@ -330,17 +236,3 @@ def _direction(kind: str, decision: Decision, target: Decision) -> tuple[Decisio
     if kind in ("supersedes", "amends"):
         return decision, target, kind
     return decision, target, DecisionLink.Kind.RELATES
-
-
-def _apply_links(wanted: set[tuple[Decision, Decision, str]]) -> None:
-    """Make the links a file declares exist. The first decision a decision supersedes goes in
-    `Decision.supersedes`, the field the rest of the app shows; any others become links.
-    The decisions are the import's own instances, so a link set from either file is seen by the other."""
-    for source, target, kind in sorted(wanted, key=lambda link: (link[0].pk, link[1].pk, link[2])):
-        if kind == DecisionLink.Kind.SUPERSEDES and source.supersedes_id in (None, target.pk):
-            if source.supersedes_id is None:
-                source.supersedes = target
-                source._change_reason = "Link imported"
-                _save(source)
-            continue
-        DecisionLink.objects.get_or_create(source=source, target=target, kind=kind)

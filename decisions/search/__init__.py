@@ -137,8 +137,3 @@ def _index_chunk(ids: list[int]) -> None:
         documents, update_conflicts=True, unique_fields=["decision"], update_fields=["title", "body"]
     )
     _backend().after_index(ids)
-
-
-def index_flow_decisions(flow_ids: Iterable[int]) -> None:
-    """After a flow or service changed name: reindex the decisions about those flows."""
-    index_decisions(Decision.objects.filter(flow_id__in=list(flow_ids)).values_list("pk", flat=True))

@@ -3,6 +3,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
+from .. import access
 from ..charts import BarChart
 from ..markdown import render_markdown
 
@@ -12,6 +13,12 @@ register = template.Library()
 @register.filter(name="markdown")
 def markdown_filter(text: str) -> SafeString:
     return render_markdown(text)
+
+
+@register.filter
+def changeable_by(comment, user) -> bool:
+    """{% if comment|changeable_by:user %}: the access rule, not a copy of it in the template."""
+    return access.can_change_comment(user, comment)
 
 
 @register.simple_tag

@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from .. import workflow
 from ..adr_files import export, importer
 from ..forms import ImportForm
 from ..log import log_results
@@ -32,7 +33,7 @@ def adr_import(request: HttpRequest) -> HttpResponse:
         except importer.CollectionError as error:
             form.add_error("files", str(error))
         else:
-            report = importer.adrs_import(
+            report = workflow.adrs_import(
                 files,
                 collection=form.cleaned_data["collection"] or default,
                 by=request.user,

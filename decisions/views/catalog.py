@@ -2,11 +2,12 @@
 
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.generic import CreateView, DetailView, ListView, UpdateView
 
-from .. import search
+from .. import workflow
 from ..forms import FlowForm, ServiceForm, TeamForm
 from ..models import Decision, Flow, Service, Team
 
@@ -24,9 +25,13 @@ class CatalogFormMixin(PermissionRequiredMixin):
         )
 
     def form_valid(self, form):
-        response = super().form_valid(form)
+        self.object = self.save(form)
         messages.success(self.request, f"{self.model._meta.verbose_name.capitalize()} “{self.object}” saved.")
-        return response
+        return redirect(self.get_success_url())
+
+    def save(self, form):
+        """Write through the workflow's door for this kind of object."""
+        raise NotImplementedError
 
 
 class TeamList(ListView):
@@ -42,12 +47,19 @@ class TeamDetail(DetailView):
     )
 
 
-class TeamCreate(CatalogFormMixin, CreateView):
-    model, form_class, permission_required = Team, TeamForm, "decisions.add_team"
+class TeamFormMixin(CatalogFormMixin):
+    model, form_class = Team, TeamForm
+
+    def save(self, form):
+        return workflow.team_save(team=form.save(commit=False))
 
 
-class TeamEdit(CatalogFormMixin, UpdateView):
-    model, form_class, permission_required = Team, TeamForm, "decisions.change_team"
+class TeamCreate(TeamFormMixin, CreateView):
+    permission_required = "decisions.add_team"
+
+
+class TeamEdit(TeamFormMixin, UpdateView):
+    permission_required = "decisions.change_team"
 
 
 class ServiceList(ListView):
@@ -62,20 +74,19 @@ class ServiceDetail(DetailView):
     )
 
 
-class ServiceCreate(CatalogFormMixin, CreateView):
-    model, form_class, permission_required = Service, ServiceForm, "decisions.add_service"
+class ServiceFormMixin(CatalogFormMixin):
+    model, form_class = Service, ServiceForm
+
+    def save(self, form):
+        return workflow.service_save(service=form.save(commit=False))
 
 
-class ServiceEdit(CatalogFormMixin, UpdateView):
-    model, form_class, permission_required = Service, ServiceForm, "decisions.change_service"
+class ServiceCreate(ServiceFormMixin, CreateView):
+    permission_required = "decisions.add_service"
 
-    def form_valid(self, form):
-        response = super().form_valid(form)
-        service = self.object
-        search.index_flow_decisions(
-            Flow.objects.filter(Q(producer=service) | Q(consumers=service)).values_list("pk", flat=True)
-        )
-        return response
+
+class ServiceEdit(ServiceFormMixin, UpdateView):
+    permission_required = "decisions.change_service"
 
 
 class FlowList(ListView):
@@ -92,14 +103,16 @@ class FlowDetail(DetailView):
     )
 
 
-class FlowCreate(CatalogFormMixin, CreateView):
-    model, form_class, permission_required = Flow, FlowForm, "decisions.add_flow"
+class FlowFormMixin(CatalogFormMixin):
+    model, form_class = Flow, FlowForm
+
+    def save(self, form):
+        return workflow.flow_save(flow=form.save(commit=False), consumers=form.cleaned_data["consumers"])
 
 
-class FlowEdit(CatalogFormMixin, UpdateView):
-    model, form_class, permission_required = Flow, FlowForm, "decisions.change_flow"
+class FlowCreate(FlowFormMixin, CreateView):
+    permission_required = "decisions.add_flow"
 
-    def form_valid(self, form):
-        response = super().form_valid(form)
-        search.index_flow_decisions([self.object.pk])
-        return response
+
+class FlowEdit(FlowFormMixin, UpdateView):
+    permission_required = "decisions.change_flow"

@@ -1,13 +1,12 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from .. import factors, search, timeline, workflow
+from .. import access, factors, search, timeline, workflow
 from ..adr_files import export
 from ..forms import (
     LEVEL_CHOICES,
@@ -21,6 +20,7 @@ from ..forms import (
 from ..log import log_paginator, log_results
 from ..markdown import render_markdown
 from ..models import Decision, Team
+from ..status import TransitionRefused
 
 ASSESS_BUTTON = "_assess"
 
@@ -87,11 +87,6 @@ def decision_list(request: HttpRequest) -> HttpResponse:
     return render(request, "decisions/decision_list.html", context)
 
 
-def get_decision(number: int) -> Decision:
-    queryset = Decision.objects.select_related("flow__producer", "flow__owner_team", "author", "supersedes")
-    return get_object_or_404(queryset, number=number)
-
-
 INCOMING_LINK_LABELS = {"supersedes": "Superseded by", "amends": "Amended by", "relates": "Related to"}
 
 
@@ -128,7 +123,7 @@ def detail_context(request: HttpRequest, decision: Decision, **forms) -> dict:
         "links": decision_links(decision),
         "assessment": decision.assessment,
         "review": workflow.review_state(requests),
-        "can": workflow.permissions_for(request.user, decision, requests),
+        "can": access.permissions_for(request.user, decision, requests),
         "threads": threads,
         "reviews": reviews,
         "timeline": timeline.decision_timeline(
@@ -141,7 +136,7 @@ def detail_context(request: HttpRequest, decision: Decision, **forms) -> dict:
 
 
 def decision_detail(request: HttpRequest, number: int) -> HttpResponse:
-    decision = get_decision(number)
+    decision = access.decision_for(request.user, number)
     return render(request, "decisions/decision_detail.html", detail_context(request, decision))
 
 
@@ -156,10 +151,7 @@ def decision_create(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def decision_edit(request: HttpRequest, number: int) -> HttpResponse:
-    decision = get_decision(number)
-    if not workflow.can_edit(request.user, decision):
-        raise PermissionDenied("Only the author may edit a draft or a proposal.")
-    return _decision_form(request, decision, {})
+    return _decision_form(request, access.decision_for(request.user, number, to="edit"), {})
 
 
 def _decision_form(request: HttpRequest, decision: Decision, initial: dict) -> HttpResponse:
@@ -168,15 +160,18 @@ def _decision_form(request: HttpRequest, decision: Decision, initial: dict) -> H
         form = DecisionForm(request.POST, instance=decision)
         if form.is_valid() and ASSESS_BUTTON not in request.POST:
             if creating:
-                decision = workflow.decision_save(decision=form.save(commit=False), by=request.user)
+                decision = workflow.decision_create(decision=form.save(commit=False), by=request.user)
             else:
                 try:
-                    decision = workflow.decision_edit(
-                        decision=form.save(commit=False), by=request.user, changed=form.changed_data,
+                    workflow.decision_edit(
+                        decision=decision, by=request.user, changes=form.changes(),
                         based_on=form.cleaned_data["revision"],
                     )  # fmt: skip
                 except workflow.EditConflict as conflict:
                     return _edit_conflict(request, decision.number, conflict.current_revision)
+                except TransitionRefused as refusal:
+                    messages.error(request, f"Nothing saved: {refusal}")
+                    return redirect(decision)
             messages.success(request, f"{decision.code} {'filed as a draft' if creating else 'saved'}.")
             return redirect(decision)
     else:
@@ -197,7 +192,7 @@ def _decision_form(request: HttpRequest, decision: Decision, initial: dict) -> H
 
 def _edit_conflict(request: HttpRequest, number: int, current_revision: int | None) -> HttpResponse:
     """Show the person's text beside the newer saved one, in a form that saves their merge."""
-    current = get_decision(number)
+    current = access.decision_for(request.user, number, to="edit")
     data = request.POST.copy()
     data["revision"] = current_revision
     form = DecisionForm(data, instance=current)

@@ -1,7 +1,7 @@
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 
-from ..models import Decision
+from .. import access
 from ..revisions import changed_labels, compare
 
 
@@ -14,7 +14,7 @@ def _pick(records: list, history_id: str | None, default):
 
 def decision_history(request: HttpRequest, number: int) -> HttpResponse:
     """Every revision of a decision, and the difference between any two of them."""
-    decision = get_object_or_404(Decision.objects.only("number", "title", "status"), number=number)
+    decision = access.decision_for(request.user, number)
     records = list(decision.history.select_related("history_user").order_by("history_date", "history_id"))
     revisions = [
         {

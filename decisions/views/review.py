@@ -2,29 +2,27 @@
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from .. import workflow
+from .. import access, workflow
 from ..forms import ProposeForm, ReviewForm, TransitionForm
-from .decisions import detail_context, get_decision
+from ..status import TransitionRefused
+from .decisions import detail_context
 
 
 @require_http_methods(["GET", "POST"])
 def decision_propose(request: HttpRequest, number: int) -> HttpResponse:
-    decision = get_decision(number)
-    if decision.status != decision.Status.DRAFT or not workflow.can_edit(request.user, decision):
-        raise PermissionDenied("Only the author may propose a draft.")
-    form = ProposeForm(request.POST or None, reviewers=workflow.reviewer_candidates(decision))
+    decision = access.decision_for(request.user, number, to="propose")
+    form = ProposeForm(request.POST or None, reviewers=access.reviewer_candidates(decision))
     if request.method == "POST" and form.is_valid():
         try:
             workflow.decision_propose(
                 decision=decision, by=request.user, reviewers=form.cleaned_data["reviewers"],
                 note=form.cleaned_data["note"],
             )  # fmt: skip
-        except workflow.TransitionRefused as refusal:
+        except TransitionRefused as refusal:
             form.add_error(None, str(refusal))
         else:
             names = ", ".join(r.get_username() for r in form.cleaned_data["reviewers"])
@@ -39,9 +37,7 @@ def decision_propose(request: HttpRequest, number: int) -> HttpResponse:
 
 @require_POST
 def decision_transition(request: HttpRequest, number: int) -> HttpResponse:
-    decision = get_decision(number)
-    if not workflow.allowed_moves(request.user, decision):
-        raise PermissionDenied("Your role does not allow changing this decision's status.")
+    decision = access.decision_for(request.user, number, to="move")
     form = TransitionForm(request.POST)
     if not form.is_valid():
         messages.error(request, "That change of status was not understood; nothing changed.")
@@ -50,31 +46,25 @@ def decision_transition(request: HttpRequest, number: int) -> HttpResponse:
         workflow.decision_transition(
             decision=decision, to=form.cleaned_data["to"], by=request.user, note=form.cleaned_data["note"]
         )
-    except workflow.NotAllowed as refusal:
-        raise PermissionDenied(str(refusal)) from None
-    except workflow.TransitionRefused as refusal:
+    except TransitionRefused as refusal:
         messages.error(request, f"Nothing changed: {refusal}")
         return render(
             request, "decisions/decision_detail.html", detail_context(request, decision, transition_form=form)
         )
-    decision.refresh_from_db()
     messages.success(request, f"{decision.code} is now {decision.get_status_display().lower()}.")
     return redirect(decision)
 
 
 @require_POST
 def decision_review(request: HttpRequest, number: int) -> HttpResponse:
-    decision = get_decision(number)
-    requests = list(decision.review_requests.all())
-    if not workflow.can_review(request.user, decision, requests):
-        raise PermissionDenied("Only a requested reviewer may review this proposal.")
+    decision = access.decision_for(request.user, number, to="review")
     form = ReviewForm(request.POST)
     if form.is_valid():
         try:
             workflow.review_submit(
                 decision=decision, by=request.user, verdict=form.cleaned_data["verdict"], body=form.cleaned_data["body"]
             )
-        except workflow.TransitionRefused as refusal:
+        except TransitionRefused as refusal:
             form.add_error("body", str(refusal))
         else:
             messages.success(request, "Your review is recorded and the author is told.")

@@ -10,6 +10,7 @@ from collections import Counter
 
 import pytest
 
+from decisions import workflow
 from decisions.adr_files import importer
 from decisions.models import Decision
 from tests.shared import CORPORA
@@ -93,7 +94,7 @@ def report_lines():
 @pytest.mark.parametrize("collection", COLLECTIONS)
 def test_every_file_of_a_real_collection_comes_through(db, collection, report_lines):
     files = importer.read_folder(CORPORA / collection)
-    report = importer.adrs_import(files, collection=collection, by=None)
+    report = workflow.adrs_import(files, collection=collection, by=None)
     assert report.committed and not report.broken
 
     skipped = {result.path: result.reason for result in report.results if result.outcome == "skipped"}
@@ -125,6 +126,6 @@ def test_every_file_of_a_real_collection_comes_through(db, collection, report_li
         + ", ".join(f"{status} {count}" for status, count in sorted(statuses.items()))
     )
 
-    again = importer.adrs_import(files, collection=collection, by=None)
+    again = workflow.adrs_import(files, collection=collection, by=None)
     assert again.count("unchanged") == len(decisions)
     assert Decision.objects.filter(source_path__startswith=collection).count() == len(decisions)

@@ -14,6 +14,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
+from decisions import workflow
 from decisions.adr_files import export, importer
 from decisions.models import Decision, DecisionLink
 from tests.factories import AssessedDecisionFactory, DecisionFactory, FlowFactory
@@ -85,7 +86,7 @@ def test_round_trip_through_an_empty_log_gives_the_same_decisions(db, tmp_path, 
         raise _Rollback
     assert not Decision.objects.exists()
 
-    report = importer.adrs_import(importer.read_folder(tmp_path), collection="exported", by=None)
+    report = workflow.adrs_import(importer.read_folder(tmp_path), collection="exported", by=None)
 
     assert report.count("imported") == 4 and report.count("skipped") == 1  # the index
     assert not [w for result in report.results for w in result.warnings]
@@ -113,7 +114,7 @@ def test_eventcatalog_export_uses_its_front_matter_and_reads_back(db, tmp_path):
                        "appliesTo", "supersedes", "supersededBy", "amends", "amendedBy", "related", "badges",
                        "draft"} or key.startswith("x-") for key in front)  # fmt: skip
 
-    importer.adrs_import(importer.read_folder(tmp_path), collection="catalog", by=None)
+    workflow.adrs_import(importer.read_folder(tmp_path), collection="catalog", by=None)
     after = _snapshot()
     assert after["links"] == before["links"]
     # EventCatalog has no draft status: a draft goes out as proposed with `draft: true`; and its
@@ -162,7 +163,7 @@ def test_adr_tools_lists_and_indexes_a_nygard_export(db, tmp_path):
     edited = Path(tmp_path, "0002-publish-orderplaced-as-an-event.md").read_text()
     assert re.search(r"Superc?s?eded by \[5\. Go back to commands\]", edited)
 
-    importer.adrs_import(importer.read_folder(tmp_path), collection="back", by=None)
+    workflow.adrs_import(importer.read_folder(tmp_path), collection="back", by=None)
     newest = Decision.objects.get(source_path="back/0005-go-back-to-commands.md")
     assert newest.supersedes.title == "Publish OrderPlaced as an event"
     assert newest.supersedes.status == "superseded"

@@ -6,6 +6,7 @@ import zipfile
 import pytest
 from django.core.management import CommandError, call_command
 
+from decisions import workflow
 from decisions.adr_files import importer
 from decisions.models import Decision, DecisionLink, SearchDocument, Transition
 from tests.factories import DecisionFactory, FlowFactory
@@ -16,7 +17,7 @@ needs_corpora = pytest.mark.skipif(CORPORA is None, reason="../shared/corpora is
 
 def _import(files: dict[str, str | bytes], collection="team-adrs", **kwargs):
     encoded = [(path, text.encode() if isinstance(text, str) else text) for path, text in files.items()]
-    return importer.adrs_import(encoded, collection=collection, by=None, **kwargs)
+    return workflow.adrs_import(encoded, collection=collection, by=None, **kwargs)
 
 
 def test_free_numbers_are_kept_and_a_clash_gets_a_new_one_with_the_original_id_visible(db):
@@ -175,7 +176,7 @@ def test_the_command_reads_a_zip_and_refuses_a_missing_path(db, tmp_path):
 @needs_corpora
 def test_real_links_come_through(db):
     for name in ("npryce__adr-tools", "alphagov__govuk-aws", "JabRef__jabref"):
-        importer.adrs_import(importer.read_folder(CORPORA / name), collection=name, by=None)
+        workflow.adrs_import(importer.read_folder(CORPORA / name), collection=name, by=None)
     by_path = {d.source_path: d for d in Decision.objects.all()}
     help_scripts = by_path["npryce__adr-tools/0009-help-scripts.md"]
     assert help_scripts.links.get().target == by_path["npryce__adr-tools/0005-help-comments.md"]

@@ -97,9 +97,12 @@ def test_flow_and_service_names_are_found_and_kept_current():
     index(decision)
     assert titles("checkout") == ["About the order flow"]
     flow.name = "Basket submitted"
-    flow.save()
-    search.index_flow_decisions([flow.pk])
+    workflow.flow_save(flow=flow, consumers=flow.consumers.all())
     assert titles("basket") == ["About the order flow"]
+    producer = flow.producer
+    producer.name = "basket-api"
+    workflow.service_save(service=producer)
+    assert titles("basket-api") == ["About the order flow"]
 
 
 def test_a_retracted_comment_is_no_longer_found(architect):

@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from decisions.workflow import decision_save
+from decisions import workflow
 from tests.factories import AssessedDecisionFactory, DecisionFactory, FlowFactory
 
 pytestmark = pytest.mark.django_db
@@ -9,15 +9,21 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def revised(architect):
-    decision = decision_save(decision=DecisionFactory.build(title="First title", context="line one\nline two"),
-                             by=architect)  # fmt: skip
-    decision.title = "Second title"
-    decision.context = "line one\nline 2 changed\nline three"
-    decision_save(decision=decision, by=architect, note="After review")
-    decision.status = "proposed"
-    decision.flow = FlowFactory(name="Order placed")
-    decision_save(decision=decision, by=architect)
+    decision = workflow.decision_create(
+        decision=DecisionFactory.build(title="First title", context="line one\nline two"), by=architect
+    )
+    changes = {"title": "Second title", "context": "line one\nline 2 changed\nline three"}
+    workflow.decision_edit(decision=decision, by=architect, changes=changes)
+    workflow.decision_edit(decision=decision, by=architect, changes={"flow": FlowFactory(name="Order placed")})
     return decision
+
+
+def test_a_change_of_status_shows_with_its_reason(manager_client, architect, reviewer):
+    decision = workflow.decision_create(decision=DecisionFactory.build(), by=architect)
+    workflow.decision_propose(decision=decision, by=architect, reviewers=[reviewer])
+    page = manager_client.get(reverse("decision_history", args=[decision.number])).content.decode()
+    assert '<del class="diff-removed">Draft</del> → <ins class="diff-added">Proposed</ins>' in page
+    assert "Status changed: draft → proposed" in page
 
 
 def test_it_lists_every_revision_with_who_and_what_changed(manager_client, revised):
@@ -25,13 +31,12 @@ def test_it_lists_every_revision_with_who_and_what_changed(manager_client, revis
     assert page.count('name="from"') == 3
     assert "ada" in page
     assert "Title, Context" in page
-    assert "After review" in page
+    assert "edited flow" in page.lower() or ">Flow<" in page
     assert "(created)" in page
 
 
 def test_the_default_diff_is_the_latest_change(manager_client, revised):
     page = manager_client.get(reverse("decision_history", args=[revised.number])).content.decode()
-    assert '<del class="diff-removed">Draft</del> → <ins class="diff-added">Proposed</ins>' in page
     assert '<ins class="diff-added">Order placed</ins>' in page
 
 
@@ -55,10 +60,10 @@ def test_reversed_and_unknown_revision_ids_are_handled(manager_client, revised):
 
 
 def test_assessment_changes_show_in_words(manager_client, architect):
-    decision = AssessedDecisionFactory()
-    decision.visibility = 1
-    decision.justification = "Decoupling now matters more."
-    decision_save(decision=decision, by=architect)
+    decision = AssessedDecisionFactory(status="draft", author=architect)
+    workflow.decision_edit(
+        decision=decision, by=architect, changes={"visibility": 1, "justification": "Decoupling now matters more."}
+    )
     page = manager_client.get(reverse("decision_history", args=[decision.number])).content.decode()
     assert "Essential: one place to follow and debug the flow is a must</del>" in page
     assert "Not needed: each step can be understood on its own</ins>" in page
@@ -66,9 +71,8 @@ def test_assessment_changes_show_in_words(manager_client, architect):
 
 
 def test_hostile_text_in_a_diff_is_escaped(manager_client, architect):
-    decision = decision_save(decision=DecisionFactory.build(title="Safe"), by=architect)
-    decision.title = '<img src=x onerror="alert(1)">'
-    decision_save(decision=decision, by=architect)
+    decision = workflow.decision_create(decision=DecisionFactory.build(title="Safe"), by=architect)
+    workflow.decision_edit(decision=decision, by=architect, changes={"title": '<img src=x onerror="alert(1)">'})
     page = manager_client.get(reverse("decision_history", args=[decision.number])).content.decode()
     assert "<img src=x" not in page
     assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in page
@@ -79,10 +83,10 @@ def test_unknown_decision_is_404(manager_client):
 
 
 def test_history_keeps_a_fixed_number_of_queries(manager_client, architect, django_assert_max_num_queries):
-    decision = decision_save(decision=DecisionFactory.build(), by=architect)
+    decision = workflow.decision_create(decision=DecisionFactory.build(), by=architect)
     for index in range(15):
-        decision.title = f"Title {index}"
-        decision.flow = FlowFactory()
-        decision_save(decision=decision, by=architect)
+        workflow.decision_edit(
+            decision=decision, by=architect, changes={"title": f"Title {index}", "flow": FlowFactory()}
+        )
     with django_assert_max_num_queries(8):
         manager_client.get(reverse("decision_history", args=[decision.number]))

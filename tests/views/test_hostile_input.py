@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from decisions.workflow import decision_save
+from decisions import workflow
 from tests.factories import DecisionFactory, FlowFactory, ServiceFactory, TeamFactory
 from tests.html_safety import script_risks
 
@@ -35,7 +35,7 @@ def hostile_world(architect):
         ),
         HOSTILE,
     )  # fmt: skip
-    decision = decision_save(
+    decision = workflow.decision_create(
         decision=DecisionFactory.build(
             title='<script>alert("title")</script>',
             flow=flow,
@@ -48,8 +48,7 @@ def hostile_world(architect):
         ),
         by=architect,
     )  # fmt: skip
-    decision.title = "<img src=x onerror=alert('edit')>"
-    decision_save(decision=decision, by=architect)
+    workflow.decision_edit(decision=decision, by=architect, changes={"title": "<img src=x onerror=alert('edit')>"})
     return {"team": team, "service": producer, "flow": flow, "decision": decision}
 
 

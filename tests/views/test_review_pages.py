@@ -39,8 +39,7 @@ class TestDecisionPage:
     def test_the_timeline_tells_the_whole_story(self, manager_client, proposal, architect, reviewer):
         workflow.comment_post(decision=proposal, by=reviewer, body="Who owns alerts?")
         workflow.review_submit(decision=proposal, by=reviewer, verdict="changes_requested", body="Alerts")
-        proposal.context = "Now with alerts."
-        workflow.decision_edit(decision=proposal, by=architect, changed=["context"])
+        workflow.decision_edit(decision=proposal, by=architect, changes={"context": "Now with alerts."})
         page = manager_client.get(proposal.get_absolute_url()).content.decode()
         story = [
             "filed the decision", "moved it from draft to proposed", "commented", "requested changes",

@@ -3,6 +3,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from decisions import workflow
 from decisions.adr_files import importer
 from decisions.management.progress import Progress
 
@@ -40,7 +41,7 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         collection = options["collection"] or importer.collection_name(str(path.resolve()))
         progress = Progress(self.stdout, f"Importing {collection}", len(files))
-        report = importer.adrs_import(
+        report = workflow.adrs_import(
             files, collection=collection, by=author, skip_broken=options["skip_broken"], advance=progress.advance
         )
         progress.done()

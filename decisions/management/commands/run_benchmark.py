@@ -19,10 +19,10 @@ from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
 from django.utils.html import escape
 
-from decisions import roles, search
+from decisions import roles, workflow
 from decisions.management.progress import Progress
 from decisions.models import Comment, Counter, Decision, Flow, Service, Team
-from decisions.overview import overview_forget, tally_rebuild
+from decisions.overview import overview_forget
 
 BATCH = 5000
 STYLES = ["command", "event", "sync", ""]
@@ -152,22 +152,9 @@ class Command(BaseCommand):
             comments = []
         progress.done()
 
-        current = {}
-        for pk, flow_id, style in (
-            Decision.objects.filter(status="accepted", flow__isnull=False)
-            .order_by("decided_on", "number")
-            .values_list("pk", "flow_id", "style")
-        ):
-            current[flow_id] = (pk, style)
-        Flow.objects.bulk_update(
-            [Flow(pk=f, current_decision_id=d, current_style=s) for f, (d, s) in current.items()],
-            ["current_decision", "current_style"],
-            batch_size=BATCH,
-        )
-
-        tally_rebuild()  # bulk_create skips save(), which keeps the overview's tallies
+        # bulk_create skips the workflow's after-write step: work out all it derives at once.
         progress = Progress(self.stdout, "Search index", len(ids))
-        search.index_decisions(ids, advance=progress.advance)
+        workflow.derived_rebuild(advance=progress.advance)
         progress.done()
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
