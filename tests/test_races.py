@@ -195,8 +195,8 @@ def test_import_and_edit_in_parallel_keep_the_imported_status(people):
         decision = Decision.objects.get(source_path=f"race/{name}")
         accepted = proposed.replace(b"Proposed", b"Accepted")
 
-        def reimport():
-            return lambda: workflow.adrs_import([(name, accepted)], collection="race", by=people["author"])
+        def reimport(files=((name, accepted),)):
+            return lambda: workflow.adrs_import(list(files), collection="race", by=people["author"])
 
         def edit(d=decision):
             copy = fresh(d)
