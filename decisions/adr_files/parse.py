@@ -171,16 +171,34 @@ def decode(data: bytes) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+# A folder named for one decision: its number first, or a word and its number (`0002-helm-oci`, `RFC-0002`).
+_DECISION_FOLDER = re.compile(r"^(?:[A-Za-z]{2,}[-_ ]?)?(\d+)(?=[-_\s]|$)")
+_INDEX_STEMS = {"index", "readme", "toc", "_sidebar", "intro", "introduction"}
+
+
+def decision_stem(path: str) -> str:
+    """What names a decision: the file's stem, or the folder's name when the file is the folder's
+    only page (`0002-helm-oci/README.md`, `adr-012/index.md`): one folder per decision."""
+    posix = PurePosixPath(path)
+    if posix.stem.lower() in {"index", "readme"} and len(posix.parts) > 1 and _DECISION_FOLDER.match(posix.parent.name):
+        return posix.parent.name
+    return posix.stem
+
+
 def skip_reason(path: str, text: str) -> str | None:
     """Why this file is not a decision (a template or an index page), or None."""
     name = PurePosixPath(path).name.lower()
-    stem = PurePosixPath(name).stem
+    stem = decision_stem(path).lower()
     front, body = split_front_matter(text)
     if name == "index.mdx" and front and re.search(r"^id:", front, re.MULTILINE):
         return None  # EventCatalog keeps each ADR as <id>/index.mdx
-    if stem in {"index", "readme", "toc", "_sidebar"}:
+    folder = _DECISION_FOLDER.match(stem)
+    if folder and set(folder.group(1)) == {"0"} and stem != PurePosixPath(name).stem:
+        return "a template for new decisions (its folder is numbered 0), not a decision"
+    if stem in _INDEX_STEMS:
         return "an index page, not a decision"
-    if stem == "template" or stem.startswith("adr-template") or stem.endswith("-template"):
+    bare = stem.lstrip("_.")
+    if bare == "template" or bare.startswith("adr-template") or bare.endswith("-template"):
         return "a template for new decisions, not a decision"
     title = _split_sections(body)[0]
     if title and _PLACEHOLDER_TITLE.match(title.strip()):
@@ -334,7 +352,7 @@ def _read_metadata(preamble: list[str], meta: dict) -> list[str]:
 
 def _number_from_filename(stem: str) -> tuple[int | None, date | None]:
     """A sequence number, or a log4brains date prefix (YYYYMMDD, which is not a number)."""
-    match = _FILE_NUMBER.match(stem)
+    match = _FILE_NUMBER.match(stem) or _DECISION_FOLDER.match(stem)
     if not match:
         return None, None
     digits = match.group(1)
@@ -449,7 +467,7 @@ def parse(path: str, text: str) -> ParsedAdr:
     raw_front, body = split_front_matter(text)
     front = _front_matter(raw_front)
     title, preamble, sections = _split_sections(body)
-    stem = PurePosixPath(path).stem
+    stem = decision_stem(path)
 
     meta: dict = {key: front[key] for key in ("status", "date", "tags") if front.get(key) not in (None, "")}
     for key, name in (("x-tags", "tags"), ("x-next-review-date", "revisit-on")):  # EventCatalog's custom keys

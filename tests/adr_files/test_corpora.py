@@ -39,6 +39,13 @@ EXPECTED_SKIPS = {
         "v3.0.0_docs-decisions/adr-template.md": "template",
         "v3.0.0_docs-decisions/index.md": "index page",
     },
+    # Group C: the aux files the corpora README lists.
+    "cosmos__interchain-security": {"intro.md": "index page", "templates/adr-template.md": "template"},
+    "bitwarden__contributing-docs": {"index.mdx": "index page"},
+    "phodal__adr": {"README.md": "index page"},
+    "MTES-MCT__dialog": {"README.md": "index page", "_template.md": "template"},
+    "Letterbook__Letterbook": {"775fdc75_docs-decisions/00-template.md": "template"},
+    "fluxcd__flux2": {"README.md": "index page", "RFC-0000/README.md": "template"},
     "thomvaill__log4brains": {
         "docs/adr/README.md": "index page",
         "docs/adr/index.md": "index page",

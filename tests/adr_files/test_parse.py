@@ -223,3 +223,29 @@ def test_broken_front_matter_is_refused():
 def test_windows_line_endings_and_a_byte_order_mark():
     adr = parse("0001-x.md", decode(b"\xef\xbb\xbf# X\r\n\r\n## Context\r\n\r\nWhy.\r\n"))
     assert (adr.title, adr.context) == ("X", "Why.")
+
+
+@pytest.mark.parametrize(
+    ("path", "stem", "skip"),
+    [
+        ("0002-helm-oci/README.md", "0002-helm-oci", None),  # one folder per decision
+        ("adrs/RFC-0011/index.md", "RFC-0011", None),
+        ("RFC-0000/README.md", "RFC-0000", "template"),  # the folder numbered 0 is the template
+        ("README.md", "README", "index page"),
+        ("template/README.md", "README", "index page"),
+        ("v2.1.2_docs-adr/index.md", "index", "index page"),  # a version, not a decision's number
+        ("intro.md", "intro", "index page"),
+        ("_template.md", "_template", "template"),
+    ],
+)
+def test_one_folder_per_decision_is_read_by_its_folder_name(path, stem, skip):
+    from decisions.adr_files.parse import decision_stem
+
+    assert decision_stem(path) == stem
+    reason = skip_reason(path, "# Some title\n\nText.\n")
+    assert (reason is None) if skip is None else (skip in reason)
+
+
+def test_a_number_in_a_prefixed_file_or_folder_name_is_the_decision_number():
+    assert parse("adr-021-use-events.md", "# Use events\n\nText.\n").number == 21
+    assert parse("0002-helm-oci/README.md", "# RFC-0002 Flux OCI support for Helm\n\nText.\n").number == 2
