@@ -6,11 +6,14 @@ SQLite is the zero-setup default; set DATABASE_URL for PostgreSQL. With DEBUG of
 
 import datetime
 import os
+import re
 import sys
+import zoneinfo
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import import_string
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -36,31 +39,84 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
-def env_int(name: str, default: int) -> int:
+def env_int(name: str, default: int, *, minimum: int = 0) -> int:
     value = os.environ.get(name)
     if value is None:
         return default
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
         raise ImproperlyConfigured(f"Unexpected value {name}={value!r}: use a whole number.") from None
+    if number < minimum:
+        raise ImproperlyConfigured(f"Unexpected value {name}={value!r}: use {minimum} or more.")
+    return number
+
+
+def env_str(name: str, default: str, *, valid=None, hint: str = "") -> str:
+    """A text setting; `valid(value)` says whether it is usable, `hint` what to use instead."""
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    if valid is not None and not valid(value):
+        raise ImproperlyConfigured(f"Unexpected value {name}={value!r}: {hint}.")
+    return value
+
+
+def _is_url(value: str) -> bool:
+    return bool(re.fullmatch(r"https?://[^\s/]+(/\S*)?", value))
+
+
+def _is_importable(value: str) -> bool:
+    try:
+        import_string(value)
+    except ImportError:
+        return False
+    return True
+
+
+def _is_time_zone(value: str) -> bool:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def _is_host(value: str) -> bool:
+    return bool(re.fullmatch(r"[\w.:\[\]-]+", value))
 
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
 TESTING = "pytest" in sys.modules
 
+SECRET_KEY_MIN_LENGTH = 32
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
     if DEBUG or TESTING:
         SECRET_KEY = "insecure-development-key-never-use-in-production"  # noqa: S105 (DEBUG or tests only) # nosec B105
     else:
         raise ImproperlyConfigured(
-            "DJANGO_SECRET_KEY is not set. Set it to a long random string, "
-            "or set DJANGO_DEBUG=true for local development."
+            "DJANGO_SECRET_KEY is not set. With DJANGO_DEBUG off (the default) it is required: set it to a long "
+            "random string, and DJANGO_ALLOWED_HOSTS to the host names the app is served at; or set "
+            "DJANGO_DEBUG=true for local development."
         )
+elif len(SECRET_KEY) < SECRET_KEY_MIN_LENGTH and not DEBUG:
+    raise ImproperlyConfigured(
+        f"DJANGO_SECRET_KEY is too short to be secret: use at least {SECRET_KEY_MIN_LENGTH} random characters."
+    )
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+if not ALLOWED_HOSTS or not all(_is_host(host) for host in ALLOWED_HOSTS):
+    raise ImproperlyConfigured(
+        f"Unexpected value DJANGO_ALLOWED_HOSTS={os.environ.get('DJANGO_ALLOWED_HOSTS')!r}: "
+        "use comma separated host names, such as adr.example.org,localhost."
+    )
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+if not all(_is_url(origin) for origin in CSRF_TRUSTED_ORIGINS):
+    raise ImproperlyConfigured(
+        f"Unexpected value DJANGO_CSRF_TRUSTED_ORIGINS={os.environ.get('DJANGO_CSRF_TRUSTED_ORIGINS')!r}: "
+        "use comma separated origins with their scheme, such as https://adr.example.org."
+    )
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -100,8 +156,8 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-AXES_FAILURE_LIMIT = env_int("DJANGO_LOGIN_FAILURE_LIMIT", 5)
-AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("DJANGO_LOGIN_LOCKOUT_MINUTES", 15))
+AXES_FAILURE_LIMIT = env_int("DJANGO_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("DJANGO_LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
@@ -126,20 +182,45 @@ TEMPLATES = [
     },
 ]
 
+CONN_MAX_AGE = env_int("DJANGO_CONN_MAX_AGE", 600)  # PostgreSQL's; SQLite opens a file per request
+SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "init_command": "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL;",
+}
+DATABASE_URL_HINT = "use postgres://user:password@host:5432/name or sqlite:////absolute/path/to/db.sqlite3"
+
+
+def database_from_url(url: str) -> dict:
+    """DATABASE_URL as Django's settings, with each engine's own options, or a plain refusal."""
+    try:
+        config = dj_database_url.parse(url, conn_max_age=CONN_MAX_AGE, conn_health_checks=True)
+    except (ValueError, KeyError):
+        raise ImproperlyConfigured(f"Unexpected value DATABASE_URL={url!r}: {DATABASE_URL_HINT}.") from None
+    options = config.setdefault("OPTIONS", {})
+    if config["ENGINE"] == "django.db.backends.postgresql":
+        if not config["NAME"]:
+            raise ImproperlyConfigured(f"DATABASE_URL={url!r} names no database: {DATABASE_URL_HINT}.")
+        # No parallel workers for the app's queries: each request's queries are small, the workers
+        # compete with other requests for the cores, and for ranked search the planner's parallel
+        # plans sorted whole search vectors (41 ms instead of 26 at 100,000 decisions). Added to any
+        # options the URL gives (?options=...), never in their place.
+        options["options"] = f"{options.get('options', '')} -c max_parallel_workers_per_gather=0".strip()
+    elif config["ENGINE"] == "django.db.backends.sqlite3":
+        if config["NAME"] in ("", ":memory:"):
+            raise ImproperlyConfigured(f"DATABASE_URL={url!r} names no file: {DATABASE_URL_HINT}.")
+        config["OPTIONS"] = SQLITE_OPTIONS | options
+        config["CONN_MAX_AGE"], config["CONN_HEALTH_CHECKS"] = 0, False
+    else:
+        raise ImproperlyConfigured(
+            f"DATABASE_URL={url!r} names {config['ENGINE']}: Decision Log runs on PostgreSQL or SQLite; "
+            f"{DATABASE_URL_HINT}."
+        )
+    return config
+
+
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {
-        "default": dj_database_url.parse(
-            DATABASE_URL,
-            conn_max_age=env_int("DJANGO_CONN_MAX_AGE", 600),
-            conn_health_checks=True,
-        )
-    }
-    # No parallel workers for the app's queries: each request's queries are small, the
-    # workers compete with other requests for the cores, and for ranked search the planner's
-    # parallel plans sorted whole search vectors (41 ms instead of 26 at 100,000 decisions).
-    _options = DATABASES["default"].setdefault("OPTIONS", {})
-    _options["options"] = f"{_options.get('options', '')} -c max_parallel_workers_per_gather=0".strip()
+    DATABASES = {"default": database_from_url(DATABASE_URL)}
 else:
     DATABASES = {
         "default": {
@@ -147,12 +228,14 @@ else:
             "NAME": os.environ.get("SQLITE_PATH", BASE_DIR / "db.sqlite3"),
             # A file, not memory, so the browser tests' server threads get connections of their own.
             "TEST": {"NAME": BASE_DIR / ".test-db.sqlite3"},
-            "OPTIONS": {
-                "transaction_mode": "IMMEDIATE",
-                "init_command": "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL;",
-            },
+            "OPTIONS": SQLITE_OPTIONS,
         }
     }
+if DATABASES["default"]["ENGINE"].endswith("sqlite3") and not Path(DATABASES["default"]["NAME"]).parent.is_dir():
+    raise ImproperlyConfigured(
+        f"The SQLite file {DATABASES['default']['NAME']} (SQLITE_PATH or DATABASE_URL) is in a folder that "
+        "does not exist: create the folder or name another file."
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -168,7 +251,7 @@ LOGIN_REDIRECT_URL = "decision_list"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-gb"
-TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "UTC")
+TIME_ZONE = env_str("DJANGO_TIME_ZONE", "UTC", valid=_is_time_zone, hint="use a time zone name such as Europe/Paris")
 USE_I18N = True
 USE_TZ = True
 
@@ -186,16 +269,26 @@ STORAGES = {
     },
 }
 # Serve straight from the app folders when collectstatic has not run (local runs).
-WHITENOISE_USE_FINDERS = DEBUG or TESTING or env_bool("WHITENOISE_USE_FINDERS", False)
+WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", False) or DEBUG or TESTING
 
-EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
-EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "localhost")
-EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 25)
+EMAIL_BACKEND = env_str(
+    "DJANGO_EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend",
+    valid=_is_importable,
+    hint="name an e-mail backend class, such as django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = env_str("DJANGO_EMAIL_HOST", "localhost", valid=_is_host, hint="use a host name, such as smtp.example.org")
+EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 25, minimum=1)
 EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
-EMAIL_TIMEOUT = env_int("DJANGO_EMAIL_TIMEOUT", 10)
-DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "decision-log@localhost")
+EMAIL_TIMEOUT = env_int("DJANGO_EMAIL_TIMEOUT", 10, minimum=1)
+DEFAULT_FROM_EMAIL = env_str(
+    "DJANGO_DEFAULT_FROM_EMAIL",
+    "decision-log@localhost",
+    valid=lambda value: bool(re.fullmatch(r"(.*<)?[^@\s<>]+@[^@\s<>]+>?", value)),
+    hint="use an e-mail address, such as Decision Log <adr@example.org>",
+)
 
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -213,7 +306,7 @@ CONTENT_SECURITY_POLICY = (
 )
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = env_int("DJANGO_SESSION_AGE", 60 * 60 * 12)
+SESSION_COOKIE_AGE = env_int("DJANGO_SESSION_AGE", 60 * 60 * 12, minimum=60)
 
 SIMPLE_HISTORY_REVERT_DISABLED = True
 
@@ -226,7 +319,15 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    "root": {
+        "handlers": ["console"],
+        "level": env_str(
+            "DJANGO_LOG_LEVEL",
+            "INFO",
+            valid=lambda value: value in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"),
+            hint="use DEBUG, INFO, WARNING, ERROR or CRITICAL",
+        ),
+    },
     "loggers": {"axes": {"level": "WARNING"}},
 }
 
@@ -235,6 +336,11 @@ if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # The address people open the app at, for links in e-mails.
-DECISION_LOG_URL = os.environ.get("DECISION_LOG_URL", "http://127.0.0.1:8000")
+DECISION_LOG_URL = env_str(
+    "DECISION_LOG_URL",
+    "http://127.0.0.1:8000",
+    valid=_is_url,
+    hint="use the app's address, such as https://adr.example.org",
+)
 # Approvals a proposal needs before it may be accepted.
 DECISION_REVIEW_MIN_APPROVALS = env_int("DECISION_REVIEW_MIN_APPROVALS", 1)
