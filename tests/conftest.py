@@ -20,6 +20,18 @@ def manager(db):
     return UserFactory(username="mona", role=roles.VIEWERS)
 
 
+@pytest.fixture
+def people(db):
+    """A small organisation for workflow tests: an author and another architect, two reviewers, a viewer."""
+    return {
+        "author": UserFactory(username="ada", role=roles.ARCHITECTS),
+        "architect": UserFactory(username="ari", role=roles.ARCHITECTS),
+        "reviewer": UserFactory(username="rui", role=roles.REVIEWERS),
+        "second": UserFactory(username="sam", role=roles.REVIEWERS),
+        "manager": UserFactory(username="mona", role=roles.VIEWERS),
+    }
+
+
 def _client_for(user) -> Client:
     client = Client()
     client.force_login(user)

@@ -40,9 +40,9 @@ def test_a_nonsense_boolean_is_a_clear_error():
 
 
 def test_database_url_selects_postgresql():
-    result = _import_settings(DJANGO_SECRET_KEY="k", DATABASE_URL="postgres://u@db:5432/x")
+    result = _import_settings(DJANGO_SECRET_KEY="k" * 40, DATABASE_URL="postgres://u@db:5432/x")
     assert result.stdout.split() == ["False", "django.db.backends.postgresql"]
-    result = _import_settings(DJANGO_SECRET_KEY="k", DATABASE_URL="")
+    result = _import_settings(DJANGO_SECRET_KEY="k" * 40, DATABASE_URL="")
     assert result.stdout.split() == ["False", "django.db.backends.sqlite3"]
 
 

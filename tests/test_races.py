@@ -10,11 +10,11 @@ import threading
 import pytest
 from django.db import connection
 
-from decisions import roles, workflow
+from decisions import workflow
 from decisions.access import NotAllowed
 from decisions.models import Comment, Decision, Transition
 from decisions.status import TransitionRefused
-from tests.factories import AssessedDecisionFactory, UserFactory
+from tests.factories import AssessedDecisionFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 TRIALS = 10
@@ -47,15 +47,6 @@ def parallel(**actions) -> dict[str, str]:
     for thread in threads:
         thread.join(timeout=30)
     return outcomes
-
-
-@pytest.fixture
-def people():
-    return {
-        "author": UserFactory(username="ada", role=roles.ARCHITECTS),
-        "architect": UserFactory(username="ari", role=roles.ARCHITECTS),
-        "reviewer": UserFactory(username="rui", role=roles.REVIEWERS),
-    }
 
 
 def approved_proposal(people, title="Use events") -> Decision:
