@@ -83,10 +83,6 @@ def allowed_moves(user: AbstractBaseUser, decision: Decision) -> list[str]:
     return moves
 
 
-def can_move(user: AbstractBaseUser, decision: Decision, to: str) -> bool:
-    return to in allowed_moves(user, decision)
-
-
 @dataclass(frozen=True)
 class Permissions:
     edit: bool
