@@ -8,6 +8,7 @@ from django.urls import reverse
 from . import factors
 from .adr_files.importer import collection_slug
 from .models import Comment, Decision, Flow, Review, Service, Team
+from .search import query
 from .tags import split_tags
 
 SECTION_LIMIT = 50_000
@@ -350,7 +351,12 @@ class LogFilterForm(forms.Form):
                "visibility", "growth", "coordination", "coupling")  # fmt: skip
 
     def clean_q(self) -> str:
-        return one_line(self.cleaned_data["q"])
+        """The search text, or nothing when it holds no word to look for; what it could not use
+        is listed by ignored()."""
+        text = one_line(self.cleaned_data["q"])
+        parsed = query.parse(text)
+        self.unused_search = parsed.ignored
+        return text if not parsed.is_empty else ""
 
     def clean_tag(self) -> str:
         return one_line(self.cleaned_data["tag"]).lower()
@@ -361,8 +367,13 @@ class LogFilterForm(forms.Form):
         return {name: value for name, value in self.cleaned_data.items() if value not in (None, "", [], False)}
 
     def ignored(self) -> list[str]:
-        return [f"{self.fields[name].label or name.capitalize()}: {' '.join(errors)}" for name, errors in
-                self.errors.items()]  # fmt: skip
+        unreadable = [f"{self.fields[name].label or name.capitalize()}: {' '.join(errors)}" for name, errors in
+                      self.errors.items()]  # fmt: skip
+        unused = getattr(self, "unused_search", [])
+        if unused:
+            shown = ", ".join(f"“{piece[:40]}”" for piece in unused[:10])
+            unreadable.insert(0, f"Search: {shown}, which holds no word to look for")
+        return unreadable
 
 
 class MultipleFileInput(forms.ClearableFileInput):

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from types import ModuleType
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import FloatField, QuerySet, Value
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -48,8 +48,8 @@ def _backend() -> ModuleType:
 def search(queryset: QuerySet[Decision], text: str) -> QuerySet[Decision]:
     """Decisions of `queryset` that match `text`, annotated with `rank` (higher is better)."""
     parsed = query_module.parse(text)
-    if parsed.is_empty:
-        return queryset.none()
+    if parsed.is_empty:  # the log form never asks this (LogFilterForm.clean_q), but callers may
+        return queryset.none().annotate(rank=Value(0.0, output_field=FloatField()))
     return _backend().search(queryset, text, parsed)
 
 

@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass, field
 
 TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
-WORD_CHARS = re.compile(r"\w+", re.UNICODE)
+# Letters and digits, as both databases' tokenizers split text: "_" and marks separate words.
+WORD_CHARS = re.compile(r"[^\W_]+", re.UNICODE)
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,8 @@ class Query:
     # Every group must match; a group matches when any of its terms does.
     groups: list[list[Term]] = field(default_factory=list)
     excluded: list[Term] = field(default_factory=list)
+    # What the query held that is not a word, a phrase or a use of OR, as typed.
+    ignored: list[str] = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
@@ -46,12 +49,15 @@ def parse(text: str) -> Query:
     for match in TOKEN.finditer(text or ""):
         minus, phrase, bare = match.groups()
         if bare == "OR":
+            if join_next or not query.groups:
+                query.ignored.append(bare)
             join_next = bool(query.groups)
             continue
         if bare is not None and bare.startswith("-") and len(bare) > 1:
             minus, bare = "-", bare[1:]
         term = _term(phrase if phrase is not None else bare)
         if term is None:
+            query.ignored.append(match.group())
             continue
         if minus:
             query.excluded.append(term)
@@ -60,6 +66,8 @@ def parse(text: str) -> Query:
         else:
             query.groups.append([term])
         join_next = False
+    if join_next:
+        query.ignored.append("OR")  # with nothing after it to join
     return query
 
 
