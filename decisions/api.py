@@ -5,13 +5,14 @@ decide who may do what, and the same log query filters and searches. Errors are 
 with field messages where a field is at fault.
 """
 
-from __future__ import annotations
-
 import datetime
 import logging
+from enum import Enum
+from typing import Annotated, Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db import InterfaceError, OperationalError
 from django.db.models import Q
 from django.forms.models import model_to_dict
@@ -19,10 +20,10 @@ from django.http import Http404, HttpRequest, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404
 from ninja import Field, NinjaAPI, Query, Schema, Status
 from ninja.errors import HttpError, ValidationError
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import PaginationBase, paginate
 from ninja.security import HttpBearer, SessionAuth
 
-from . import access, factors, tokens, workflow
+from . import access, factors, paging, tokens, workflow
 from .forms import CommentForm, DecisionForm, ReviewForm
 from .log import log_paginator, log_results
 from .models import Comment, Decision, Flow, Service, Team
@@ -31,6 +32,9 @@ from .status import TransitionRefused
 logger = logging.getLogger(__name__)
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 MAX_PAGE_SIZE = 100
+# Ids and numbers past what the databases hold are refused with a 422, not sent to them.
+Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
+PAGE = Query("1", description="The page: past the last, the last; anything but a whole number from 1, the first.")
 
 
 class TokenAuth(HttpBearer):
@@ -112,6 +116,9 @@ def _form_problem(form) -> Problem:
 
 
 # --- schemas -------------------------------------------------------------------------------
+
+
+FlowStyle = Enum("FlowStyle", {style: style for style in Decision.Style.values if style})
 
 
 class TeamOut(Schema):
@@ -322,12 +329,12 @@ class ReviewOut(Schema):
 
 
 @api.get("/decisions", response=DecisionPage, tags=["decisions"])
-def list_decisions(request: HttpRequest, page: int = 1, page_size: int = Query(50, ge=1, le=MAX_PAGE_SIZE)):
+def list_decisions(request: HttpRequest, page: str = PAGE, page_size: int = Query(50, ge=1, le=MAX_PAGE_SIZE)):
     """The log, with the log page's parameters: q (search), style, status, team, service, flow, tag,
     from, to, against, visibility, growth, coordination, coupling and sort. Repeat a parameter for several values."""
     form, sort, decisions = log_results(request.GET)
     paginator = log_paginator(decisions, page_size, form=form, sort=sort)
-    current = paginator.get_page(page)
+    current = paging.page_of(paginator, page)
 
     def link(number: int) -> str:
         params = QueryDict(mutable=True)
@@ -492,8 +499,22 @@ def create_review(request: HttpRequest, number: int, payload: ReviewIn):
 # --- the catalog ---------------------------------------------------------------------------
 
 
-class CatalogPages(PageNumberPagination):
-    page_size = MAX_PAGE_SIZE
+class CatalogPages(PaginationBase):
+    """A hundred at a time, any `page` read as the pages read it (paging.page_of)."""
+
+    class Input(Schema):
+        page: str = PAGE
+
+    class Output(Schema):
+        items: list[Any]
+        count: int
+        page: int
+        pages: int
+
+    def paginate_queryset(self, queryset, pagination: Input, request: HttpRequest, **params):
+        current = paging.page_of(Paginator(queryset, MAX_PAGE_SIZE), pagination.page)
+        return {"items": current.object_list, "count": current.paginator.count, "page": current.number,
+                "pages": current.paginator.num_pages}  # fmt: skip
 
 
 @api.get("/teams", response=list[TeamOut], tags=["catalog"])
@@ -504,14 +525,14 @@ def list_teams(request: HttpRequest):
 
 @api.get("/services", response=list[ServiceOut], tags=["catalog"])
 @paginate(CatalogPages)
-def list_services(request: HttpRequest, team: int | None = None):
+def list_services(request: HttpRequest, team: Id | None = None):
     services = Service.objects.select_related("team").order_by("name")
     return services.filter(team_id=team) if team else services
 
 
 @api.get("/flows", response=list[FlowOut], tags=["catalog"])
 @paginate(CatalogPages)
-def list_flows(request: HttpRequest, team: int | None = None, service: int | None = None, style: str = ""):
+def list_flows(request: HttpRequest, team: Id | None = None, service: Id | None = None, style: FlowStyle | None = None):
     """Flows by name, with each one's current style and the decision that set it."""
     flows = Flow.objects.select_related("producer", "owner_team", "current_decision").prefetch_related("consumers")
     if team:
@@ -519,7 +540,7 @@ def list_flows(request: HttpRequest, team: int | None = None, service: int | Non
     if service:
         flows = flows.filter(Q(producer_id=service) | Q(consumers=service))
     if style:
-        flows = flows.filter(current_style=style)
+        flows = flows.filter(current_style=style.value)
     return flows.distinct().order_by("name")
 
 

@@ -11,6 +11,7 @@ from django.utils.functional import cached_property
 from . import search
 from .forms import LogFilterForm
 from .models import Decision
+from .paging import page_number
 
 SORTS = {
     "relevance": ("-rank", "-number"),
@@ -84,17 +85,15 @@ class SearchPaginator(LogPaginator):
         return self.count > self.LIMIT
 
     def get_page(self, number):
+        number = page_number(number)
         if self.ranked:
             self._fetch_with_count(number)
         return super().get_page(number)
 
-    def _fetch_with_count(self, number) -> None:
-        try:
-            bottom = (int(number) - 1) * self.per_page
-        except (TypeError, ValueError):
-            bottom = 0  # get_page answers anything but a number with the first page
-        if not 0 <= bottom <= self.LIMIT:
-            return  # and a number below one, or past what is ever listed, with the last
+    def _fetch_with_count(self, number: int) -> None:
+        bottom = (number - 1) * self.per_page
+        if bottom > self.LIMIT:
+            return  # past what is ever listed: get_page gives the last page, counted on its own
         page = search.ranked_page(
             self.object_list, bottom, bottom + self.per_page, unfiltered_text=self.unfiltered_text
         )

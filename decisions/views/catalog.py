@@ -10,6 +10,7 @@ from django.views.generic import CreateView, DetailView, ListView, UpdateView
 from .. import workflow
 from ..forms import FlowForm, ServiceForm, TeamForm
 from ..models import Decision, Flow, Service, Team
+from ..paging import LenientPages
 
 PAGE_SIZE = 50
 
@@ -34,7 +35,7 @@ class CatalogFormMixin(PermissionRequiredMixin):
         raise NotImplementedError
 
 
-class TeamList(ListView):
+class TeamList(LenientPages, ListView):
     queryset = Team.objects.annotate(
         service_count=Count("services", distinct=True), flow_count=Count("flows", distinct=True)
     ).order_by("name")
@@ -62,7 +63,7 @@ class TeamEdit(TeamFormMixin, UpdateView):
     permission_required = "decisions.change_team"
 
 
-class ServiceList(ListView):
+class ServiceList(LenientPages, ListView):
     queryset = Service.objects.select_related("team")
     paginate_by = PAGE_SIZE
 
@@ -89,7 +90,7 @@ class ServiceEdit(ServiceFormMixin, UpdateView):
     permission_required = "decisions.change_service"
 
 
-class FlowList(ListView):
+class FlowList(LenientPages, ListView):
     queryset = Flow.objects.select_related("producer", "owner_team", "current_decision").prefetch_related("consumers")
     paginate_by = PAGE_SIZE
 

@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from .. import access, factors, search, timeline, workflow
+from .. import access, factors, paging, search, timeline, workflow
 from ..adr_files import export
 from ..forms import (
     LEVEL_CHOICES,
@@ -57,7 +57,7 @@ def decision_list(request: HttpRequest) -> HttpResponse:
     form, sort, decisions = log_results(request.GET)
     text = form.cleaned_data.get("q", "")
     paginator = log_paginator(decisions, settings.DECISION_LOG_PAGE_SIZE, form=form, sort=sort)
-    page = paginator.get_page(request.GET.get("page"))
+    page = paging.page_of(paginator, request.GET.get("page"))
     excerpts = search.snippets(text, [d.pk for d in page]) if text else {}
     for decision in page:
         decision.excerpt = excerpts.get(decision.pk)
