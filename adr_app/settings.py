@@ -150,18 +150,22 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-# django-axes counts failed sign-ins and locks out a username (from any address)
-# or an address (for any username) after AXES_FAILURE_LIMIT failures.
+# django-axes counts failed sign-ins: a username is locked out at the address that failed
+# AXES_FAILURE_LIMIT times, and an address for every username after LOGIN_ADDRESS_FAILURE_LIMIT
+# (adr_app/lockout.py), so nobody can lock a colleague out from elsewhere.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = env_int("DJANGO_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("DJANGO_LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("DJANGO_LOGIN_ADDRESS_FAILURE_LIMIT", 50, minimum=AXES_FAILURE_LIMIT)
+AXES_HANDLER = "adr_app.lockout.PairThenAddressHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = env_int("DJANGO_PROXY_COUNT", 0)
+PROXY_COUNT = env_int("DJANGO_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "adr_app.lockout.client_address"
 
 ROOT_URLCONF = "adr_app.urls"
 WSGI_APPLICATION = "adr_app.wsgi.application"

@@ -27,13 +27,13 @@ def xml_text(text: str) -> str:
 
 class DecisionFeed(Feed):
     """Readable with the browser's session, or by a feed reader with a read-only feed key
-    (`?key=`, from the API page); anyone else is sent to sign in."""
+    (`?key=`, from the API page, good for feeds only); anyone else is sent to sign in."""
 
     feed_type = Atom1Feed
 
     def __call__(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not request.user.is_authenticated:
-            user = tokens.token_user(request.GET.get(FEED_KEY, ""), writing=False, read_only_only=True)
+            user = tokens.token_user(request.GET.get(FEED_KEY, ""), feed=True)
             if user is None:
                 return redirect_to_login(request.get_full_path())
             request.user = user

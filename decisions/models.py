@@ -441,8 +441,8 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
     revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
-    # A feed key can only read: it goes in feed addresses, which end up in readers and logs.
-    read_only = models.BooleanField(default=False, editable=False)
+    # A feed key opens the feeds only: it goes in feed addresses, which end up in readers and logs.
+    feed_only = models.BooleanField(default=False, editable=False)
 
     class Meta:
         ordering = ["-created_at"]

@@ -20,22 +20,23 @@ def _hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def token_issue(*, user: AbstractBaseUser, name: str, read_only: bool = False) -> tuple[ApiToken, str]:
-    """A new token and its key, which is shown to the user once and never stored."""
+def token_issue(*, user: AbstractBaseUser, name: str, feed_only: bool = False) -> tuple[ApiToken, str]:
+    """A new token and its key, which is shown to the user once and never stored. A `feed_only`
+    key (a feed key) opens the feeds and nothing else."""
     key = PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(user=user, name=name, prefix=key[:10], key_hash=_hash(key), read_only=read_only)
+    token = ApiToken.objects.create(user=user, name=name, prefix=key[:10], key_hash=_hash(key), feed_only=feed_only)
     return token, key
 
 
-def token_user(key: str, *, writing: bool, read_only_only: bool = False) -> AbstractBaseUser | None:
-    """The active user a key belongs to, or None. A read-only key cannot be used for `writing`;
-    `read_only_only` accepts nothing but read-only keys (for addresses that get written down)."""
+def token_user(key: str, *, feed: bool = False) -> AbstractBaseUser | None:
+    """The active user a key belongs to, or None. A feed key opens a `feed` and nothing else; a
+    feed takes nothing but a feed key (feed addresses get written down, in readers and logs)."""
     if not key.startswith(PREFIX) or len(key) > 100:
         return None
     token = ApiToken.objects.select_related("user").filter(key_hash=_hash(key), revoked_at__isnull=True).first()
     if token is None or not token.user.is_active:
         return None
-    if (writing and token.read_only) or (read_only_only and not token.read_only):
+    if token.feed_only != feed:
         return None
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > USE_RECORDED_EVERY:

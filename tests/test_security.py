@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 PRODUCTION = {
@@ -53,6 +54,39 @@ class TestSignIn:
         assert response.status_code == 429
         assert "Too many failed sign-ins" in response.content.decode()
         assert "_auth_user_id" not in client.session
+
+    def test_a_stranger_cannot_lock_out_a_colleague(self, architect, settings):
+        stranger, colleague = Client(REMOTE_ADDR="198.51.100.7"), Client(REMOTE_ADDR="203.0.113.20")
+        for _ in range(settings.AXES_FAILURE_LIMIT * 3):
+            stranger.post(reverse("login"), {"username": "ada", "password": "wrong"})
+        assert stranger.post(reverse("login"), {"username": "ada", "password": "secret-password"}).status_code == 429
+        assert colleague.post(reverse("login"), {"username": "ada", "password": "secret-password"}).status_code == 302
+
+    def test_an_address_trying_many_usernames_is_locked_out_at_its_own_cap(self, architect, settings):
+        settings.LOGIN_ADDRESS_FAILURE_LIMIT = 12
+        guesser = Client(REMOTE_ADDR="198.51.100.7")
+        for n in range(11):
+            assert guesser.post(reverse("login"), {"username": f"user{n}", "password": "x"}).status_code == 200
+        guesser.post(reverse("login"), {"username": "user11", "password": "x"})
+        assert guesser.post(reverse("login"), {"username": "ada", "password": "secret-password"}).status_code == 429
+        assert (
+            Client(REMOTE_ADDR="203.0.113.20")
+            .post(reverse("login"), {"username": "ada", "password": "secret-password"})
+            .status_code
+            == 302
+        )
+
+    def test_behind_a_load_balancer_each_person_keeps_their_own_address(self, architect, settings):
+        settings.PROXY_COUNT = 1
+        balancer = {"REMOTE_ADDR": "10.0.0.1"}
+        stranger = Client(**balancer, HTTP_X_FORWARDED_FOR="198.51.100.7")
+        forger = Client(**balancer, HTTP_X_FORWARDED_FOR="203.0.113.20, 198.51.100.7")  # names the colleague's
+        for _ in range(settings.AXES_FAILURE_LIMIT):
+            stranger.post(reverse("login"), {"username": "ada", "password": "wrong"})
+            forger.post(reverse("login"), {"username": "ada", "password": "wrong"})
+        colleague = Client(**balancer, HTTP_X_FORWARDED_FOR="203.0.113.20")
+        assert colleague.post(reverse("login"), {"username": "ada", "password": "secret-password"}).status_code == 302
+        assert stranger.post(reverse("login"), {"username": "ada", "password": "secret-password"}).status_code == 429
 
     def test_the_message_does_not_say_whether_the_user_exists(self, client, architect):
         known = client.post(reverse("login"), {"username": "ada", "password": "wrong"}).content.decode()

@@ -53,6 +53,7 @@ VALUES = {
     "DJANGO_EMAIL_TIMEOUT": ("5", "soon"),
     "DJANGO_DEFAULT_FROM_EMAIL": ("Decision Log <adr@example.org>", "nobody"),
     "DJANGO_LOGIN_FAILURE_LIMIT": ("10", "0"),
+    "DJANGO_LOGIN_ADDRESS_FAILURE_LIMIT": ("100", "2"),
     "DJANGO_LOGIN_LOCKOUT_MINUTES": ("30", "-1"),
     "DJANGO_PROXY_COUNT": ("1", "one"),
     "DECISION_LOG_URL": ("https://adr.example.org", "adr.example.org"),

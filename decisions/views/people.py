@@ -72,7 +72,7 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
     form = ApiTokenForm(None if feed_key else (request.POST or None))
     new_key = feed_urls = None
     if feed_key:
-        _, new_key = tokens.token_issue(user=request.user, name="Feed reader (read only)", read_only=True)
+        _, new_key = tokens.token_issue(user=request.user, name="Feed reader", feed_only=True)
         feed_urls = [
             request.build_absolute_uri(reverse(name)) + f"?{urlencode({FEED_KEY: new_key})}"
             for name in ("feed_accepted", "feed_search")

@@ -8,6 +8,7 @@ from django.urls import reverse
 from openapi_spec_validator import validate
 
 from decisions import roles, search, tokens, workflow
+from decisions.api import api
 from decisions.models import ApiToken, Comment, Decision, Review
 from tests.factories import (
     AssessedDecisionFactory,
@@ -301,7 +302,7 @@ def test_tokens_are_stored_as_hashes(architect):
     token, key = tokens.token_issue(user=architect, name="ci")
     stored = ApiToken.objects.get()
     assert key.startswith("dl_") and stored.key_hash != key and stored.prefix == key[:10]
-    assert tokens.token_user(key, writing=False) == architect
+    assert tokens.token_user(key) == architect
 
 
 class TestTokenPage:
@@ -310,11 +311,11 @@ class TestTokenPage:
         token = ApiToken.objects.get(user=architect)
         assert "Copy your new token now" in page and token.prefix in page
         key = page.split('id="new-token" type="text" readonly value="')[1].split('"')[0]
-        assert tokens.token_user(key, writing=False) == architect
+        assert tokens.token_user(key) == architect
         again = architect_client.get("/me/tokens/").content.decode()
         assert key not in again and "CI export" in again
         architect_client.post(f"/me/tokens/{token.pk}/revoke/")
-        assert tokens.token_user(key, writing=False) is None
+        assert tokens.token_user(key) is None
 
     def test_a_name_is_required(self, architect_client):
         page = architect_client.post("/me/tokens/", {"name": "\x07\x1b"}).content.decode()
@@ -324,7 +325,7 @@ class TestTokenPage:
         token, key = tokens.token_issue(user=architect, name="mine")
         assert manager_client.post(f"/me/tokens/{token.pk}/revoke/").status_code == 404
         assert manager_client.get(f"/me/tokens/{token.pk}/revoke/").status_code == 405
-        assert tokens.token_user(key, writing=False) == architect
+        assert tokens.token_user(key) == architect
 
 
 class TestCommentChanges:
@@ -349,12 +350,12 @@ class TestCommentChanges:
 
 
 class TestFeedKeys:
-    def test_a_feed_reader_reads_with_a_read_only_key(self, client, architect, architect_client):
+    def test_a_feed_reader_reads_with_a_feed_key(self, client, architect, architect_client):
         AssessedDecisionFactory(title="Publish orders", status="accepted")
         page = architect_client.post("/me/tokens/", {"purpose": "feed"}).content.decode()
         accepted_url = page.split('id="feed-accepted" type="text" readonly value="')[1].split('"')[0]
         search_url = page.split('id="feed-search" type="text" readonly value="')[1].split('"')[0]
-        assert ApiToken.objects.get(user=architect).read_only
+        assert ApiToken.objects.get(user=architect).feed_only
         feed = client.get(accepted_url.replace("http://testserver", "").replace("&amp;", "&"))
         assert feed.status_code == 200 and "Publish orders" in feed.content.decode()
         search = client.get(search_url.replace("http://testserver", "").replace("&amp;", "&") + "&status=accepted")
@@ -364,15 +365,24 @@ class TestFeedKeys:
 
     def test_feeds_refuse_no_key_a_revoked_key_and_a_full_token(self, client, architect):
         assert client.get(reverse("feed_accepted")).status_code == 302
-        token, key = tokens.token_issue(user=architect, name="feeds", read_only=True)
+        token, key = tokens.token_issue(user=architect, name="feeds", feed_only=True)
         tokens.token_revoke(token=token)
         assert client.get(reverse("feed_accepted"), {"key": key}).status_code == 302
         _, full = tokens.token_issue(user=architect, name="script")
         assert client.get(reverse("feed_accepted"), {"key": full}).status_code == 302
 
-    def test_a_read_only_key_cannot_write_through_the_api(self, architect):
-        _, key = tokens.token_issue(user=architect, name="feeds", read_only=True)
+    def test_a_feed_key_opens_no_api_route(self, architect):
+        decision = AssessedDecisionFactory(author=architect)
+        comment = CommentFactory(decision=decision, author=architect)
+        _, key = tokens.token_issue(user=architect, name="feeds", feed_only=True)
         client = Client(headers={"Authorization": f"Bearer {key}"})
-        assert client.get("/api/decisions").status_code == 200
-        assert _post(client, "/api/decisions", {"title": "No"}).status_code == 401
-        assert not Decision.objects.exists()
+        values = {"number": decision.number, "comment_id": comment.pk, "flow_id": decision.flow_id}
+        routes = [(method, path) for path, item in api.get_openapi_schema()["paths"].items()
+                  for method in item if method in ("get", "post", "patch", "put", "delete")]  # fmt: skip
+        assert len(routes) >= 15
+        for method, path in routes:
+            url = path.format(**values)
+            body = {} if method == "get" else {"data": "{}", "content_type": "application/json"}
+            response = getattr(client, method)(url, **body)
+            assert response.status_code == 401, (method, url, response.status_code)
+        assert Decision.objects.count() == 1
