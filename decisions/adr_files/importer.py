@@ -11,6 +11,7 @@ from __future__ import annotations
 import posixpath
 import re
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -21,6 +22,11 @@ from . import parse
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdx")
 MAX_FILES = 5_000
 MAX_TOTAL_BYTES = 50_000_000
+UNPACK_CHUNK = 64 * 1024
+MAX_RATIO, RATIO_CHECKED_FROM = 100, 1_000_000  # text packs 3-10 times; a zip bomb about 1,000
+ARCHIVE_SUFFIXES = (".zip", ".jar", ".war", ".tar", ".gz", ".tgz", ".bz2", ".xz", ".zst", ".7z", ".rar")
+CONTROL_IN_PATH = re.compile(r"[\x00-\x1f\x7f]")
+PATH_MAX = Decision._meta.get_field("source_path").max_length
 
 # The fields an import writes; a second import compares these to tell "updated" from "unchanged".
 IMPORTED_FIELDS = [
@@ -87,27 +93,55 @@ def read_folder(root: Path) -> list[tuple[str, bytes]]:
 
 
 def read_zip(source) -> list[tuple[str, bytes]]:
-    """The files of a zip, checked against the limits before anything is unpacked."""
+    """The files of a zip, unpacked a chunk at a time and counted as they come out: the limits
+    hold whatever its headers claim. Files other than Markdown are listed, not unpacked (the
+    import reads Markdown only)."""
     try:
         archive = zipfile.ZipFile(source)
-    except (zipfile.BadZipFile, OSError):
+    except (zipfile.BadZipFile, OSError, ValueError):
         raise CollectionError("The file is not a valid zip archive.") from None
     with archive:
         members = [info for info in archive.infolist() if not info.is_dir()]
         if len(members) > MAX_FILES:
-            raise CollectionError(f"The zip holds {len(members)} files; the limit is {MAX_FILES}.")
+            raise CollectionError(f"The zip holds {len(members):,} files; the limit is {MAX_FILES:,}.")
         if sum(info.file_size for info in members) > MAX_TOTAL_BYTES:
             raise CollectionError(f"The zip unpacks to more than {MAX_TOTAL_BYTES // 1_000_000} MB.")
-        files = []
+        files, unpacked = [], 0
         for info in members:
             name = info.filename.replace("\\", "/")
             if name.startswith("__MACOSX/") or PurePosixPath(name).name.startswith("._"):
                 continue
-            try:
-                files.append((name, archive.read(info)))
-            except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError):
-                raise CollectionError(f"{name} in the zip cannot be unpacked (damaged or encrypted).") from None
+            if name.lower().endswith(ARCHIVE_SUFFIXES):
+                raise CollectionError(f"The zip holds another archive, {name[-100:]}: unpack it and import its files.")
+            data = _unpack(archive, info, name, MAX_TOTAL_BYTES - unpacked) if _is_markdown(name) else b""
+            unpacked += len(data)
+            files.append((name, data))
     return _without_common_folder(files)
+
+
+def _unpack(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, budget: int) -> bytes:
+    """One member's bytes, up to one past parse.MAX_FILE_BYTES (enough to say it is too large)."""
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise CollectionError(f"{name[-100:]} is packed with a method the import does not unpack; "
+                              "zip the folder with the usual (deflate) compression.")  # fmt: skip
+    chunks, size = [], 0
+    try:
+        with archive.open(info) as member:
+            while size <= parse.MAX_FILE_BYTES and (chunk := member.read(UNPACK_CHUNK)):
+                size += len(chunk)
+                if size > budget:
+                    raise CollectionError(f"The zip unpacks to more than {MAX_TOTAL_BYTES // 1_000_000} MB.")
+                if size > RATIO_CHECKED_FROM and size > MAX_RATIO * max(info.compress_size, 1):
+                    raise CollectionError(f"{name[-100:]} unpacks to more than {MAX_RATIO} times its packed size, "
+                                          "as zip bombs do.")  # fmt: skip
+                chunks.append(chunk)
+    except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, EOFError, zlib.error):
+        raise CollectionError(f"{name[-100:]} in the zip cannot be unpacked (damaged or encrypted).") from None
+    return b"".join(chunks)
+
+
+def _is_markdown(path: str) -> bool:
+    return path.lower().endswith(MARKDOWN_SUFFIXES)
 
 
 def _without_common_folder(files: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
@@ -126,7 +160,7 @@ def read_files(
     report = ImportReport(collection=collection)
     parsed: list[tuple[parse.ParsedAdr, FileResult]] = []
     for path, data in files:
-        read = _read(path, data, report)
+        read = _read(path, data, report, collection)
         if read is not None:
             parsed.append(read)
         elif advance:
@@ -134,14 +168,18 @@ def read_files(
     return report, parsed
 
 
-def _read(path: str, data: bytes, report: ImportReport) -> tuple[parse.ParsedAdr, FileResult] | None:
+def _read(path: str, data: bytes, report: ImportReport, collection: str) -> tuple[parse.ParsedAdr, FileResult] | None:
     """Parse one file, or record in the report why it is passed over."""
-    if not path.lower().endswith(MARKDOWN_SUFFIXES):
+    if not _is_markdown(path):
         report.ignored += 1
         return None
     result = FileResult(path=path, outcome="")
     report.results.append(result)
     try:
+        if len(source_path(collection, path)) > PATH_MAX:
+            raise parse.BrokenFile(f"its path and collection name are longer than {PATH_MAX} characters")
+        if CONTROL_IN_PATH.search(path) or "/../" in f"/{path}/":
+            raise parse.BrokenFile("its path holds control characters or a “..” step")
         text = parse.decode(data)
         reason = parse.skip_reason(path, text)
         if reason:

@@ -19,6 +19,8 @@ from .. import factors
 from ..tags import split_tags
 
 MAX_FILE_BYTES = 1_000_000
+FRONT_MATTER_MAX = 20_000
+FRONT_MATTER_DEPTH = 10
 TITLE_MAX = 200
 
 # The app's status for each word teams write, after lower-casing the status's first words.
@@ -215,11 +217,38 @@ def split_front_matter(text: str) -> tuple[str | None, str]:
     return text[4 : 4 + end.start()], text[4 + end.end() :].lstrip("\n")
 
 
+class _FrontMatterLoader(yaml.SafeLoader):
+    """YAML's safe loader without what ADR front matter never needs and an upload can abuse:
+    aliases (`*name`, a few hundred bytes of them expand to gigabytes), nesting deeper than
+    FRONT_MATTER_DEPTH, and dates read by YAML (parse_date reads them, and says when it cannot)."""
+
+    depth = 0
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            raise BrokenFile("the front matter uses YAML aliases (*name), which front matter does not need")
+        self.depth += 1
+        if self.depth > FRONT_MATTER_DEPTH:
+            raise BrokenFile(f"the front matter nests deeper than {FRONT_MATTER_DEPTH} levels")
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+_FrontMatterLoader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def _front_matter(raw: str | None) -> dict:
     if raw is None:
         return {}
+    if len(raw) > FRONT_MATTER_MAX:
+        raise BrokenFile(f"the front matter is longer than {FRONT_MATTER_MAX:,} characters")
     try:
-        data = yaml.safe_load(raw)
+        data = yaml.load(raw, Loader=_FrontMatterLoader)  # noqa: S506 # nosec B506 (a SafeLoader, narrowed)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" (line {mark.line + 2})" if mark else ""
