@@ -6,9 +6,10 @@ with field messages where a field is at fault.
 """
 
 import datetime
+import functools
 import logging
 from enum import Enum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -18,21 +19,28 @@ from django.db.models import Q
 from django.forms.models import model_to_dict
 from django.http import Http404, HttpRequest, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404
-from ninja import Field, NinjaAPI, Query, Schema, Status
+from ninja import Field, NinjaAPI, Path, Query, Schema, Status
 from ninja.errors import HttpError, ValidationError
 from ninja.pagination import PaginationBase, paginate
+from ninja.schema import DjangoGetter
 from ninja.security import HttpBearer, SessionAuth
+from pydantic import ConfigDict, model_validator
 
-from . import access, factors, paging, tokens, workflow
+from . import access, factors, forms, paging, tokens, workflow
 from .forms import CommentForm, DecisionForm, ReviewForm
 from .log import log_paginator, log_results
-from .models import Comment, Decision, Flow, Service, Team
+from .models import Comment, Decision, DecisionStyle, Flow, Service, Team
 from .status import TransitionRefused
 
 logger = logging.getLogger(__name__)
 MAX_PAGE_SIZE = 100
 # Ids and numbers past what the databases hold are refused with a 422, not sent to them.
 Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
+PathId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+# Tags as the form keeps them (decisions.tags), in either case.
+TAG = r"^[A-Za-z0-9][A-Za-z0-9 ._/+-]{0,39}$"
+Tag = Annotated[str, Field(pattern=TAG)]
+Username = Annotated[str, Field(min_length=1, max_length=150)]
 PAGE = Query("1", description="The page: past the last, the last; anything but a whole number from 1, the first.")
 
 
@@ -46,6 +54,19 @@ class TokenAuth(HttpBearer):
         return user
 
 
+def signed_in_or_token(view):
+    """The docs and the schema: for people signed in, and for scripts with an API token."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs):
+        header = request.headers.get("Authorization", "")
+        if header.startswith("Bearer ") and (user := tokens.token_user(header.removeprefix("Bearer ").strip())):
+            request.user = user
+        return login_required(view)(request, *args, **kwargs)
+
+    return wrapped
+
+
 api = NinjaAPI(
     title="Decision Log API",
     version="1",
@@ -54,11 +75,17 @@ api = NinjaAPI(
     "or, from the browser, with your session and its CSRF token.",
     auth=[TokenAuth(), SessionAuth()],
     urls_namespace="api",
-    docs_decorator=login_required,
+    docs_decorator=signed_in_or_token,
 )
 
 
 # --- errors: always JSON -------------------------------------------------------------------
+
+
+# Two kinds of 422: values the schema itself refuses, and values it allows that break a rule it
+# cannot say (a reason for each factor picked, a flow that exists...).
+NOT_AS_DESCRIBED = "Some values are not valid."
+BROKEN_RULE = "Some values break a rule: see each field."
 
 
 class Problem(Exception):
@@ -79,9 +106,20 @@ def _problem(request, exc: Problem):
 def _invalid(request, exc: ValidationError):
     errors: dict[str, list[str]] = {}
     for error in exc.errors:
-        location = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path", "payload")]
-        errors.setdefault(".".join(location) or "request", []).append(error.get("msg", "Invalid value."))
-    return api.create_response(request, {"detail": "Some values are not valid.", "errors": errors}, status=422)
+        # Field names as the forms give them: "tags", not "tags.1".
+        location = [part for part in error.get("loc", ()) if isinstance(part, str)]
+        location = [part for part in location if part not in ("body", "query", "path", "payload")]
+        errors.setdefault(".".join(location) or "body", []).append(_plain(error))
+    return api.create_response(request, {"detail": NOT_AS_DESCRIBED, "errors": errors}, status=422)
+
+
+def _plain(error: dict) -> str:
+    """Pydantic's message, in the words the forms use where they differ."""
+    if error.get("type") == "extra_forbidden":
+        return "There is no such field; see /api/docs for the fields this takes."
+    if error.get("type") == "string_pattern_mismatch":
+        return PATTERN_MESSAGES.get(error.get("ctx", {}).get("pattern"), "This value is not in the expected form.")
+    return str(error.get("msg", "Invalid value.")).removeprefix("Value error, ")
 
 
 @api.exception_handler(PermissionDenied)
@@ -111,10 +149,76 @@ def api_not_found(request: HttpRequest, rest: str) -> JsonResponse:
 
 def _form_problem(form) -> Problem:
     errors = {name: [str(message) for message in messages] for name, messages in form.errors.items()}
-    return Problem(422, "Some values are not valid.", errors)
+    return Problem(422, BROKEN_RULE, errors)
 
 
 # --- schemas -------------------------------------------------------------------------------
+
+
+class ProblemOut(Schema):
+    detail: str = Field(..., description="What was refused, in plain words.")
+    errors: dict[str, list[str]] | None = Field(None, description="Per field, what is wrong with it.")
+
+
+ON_A_DECISION = (400, 403, 404, 409)  # unreadable body, role, no such decision, its state forbids it
+
+
+def answers(success: dict, *problems: int) -> dict:
+    """An operation's responses: its success, and the refusals it can give (401 and 422 always)."""
+    return success | dict.fromkeys(sorted({401, 422, *problems}), ProblemOut)
+
+
+def _surrogate_free(value) -> None:
+    if isinstance(value, str):
+        value.encode("utf-8")  # a lone surrogate ("\ud800") is not a character and cannot be stored
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _surrogate_free(key)
+            _surrogate_free(item)
+    elif isinstance(value, list):
+        for item in value:
+            _surrogate_free(item)
+
+
+def _without_nul(value):
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [_without_nul(item) for item in value]
+    return value
+
+
+class Body(Schema):
+    """A request body: a JSON object of UTF-8 text with no field the schema does not name. NUL
+    characters, which no text needs and PostgreSQL cannot keep, are dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _an_object_of_text(cls, data):
+        data = data._obj if isinstance(data, DjangoGetter) else data  # ninja wraps what it validates
+        if not isinstance(data, dict):
+            raise ValueError('The body must be a JSON object, such as {"title": "…"}.')
+        try:
+            _surrogate_free(data)
+        except UnicodeEncodeError:
+            raise ValueError("The body holds a lone surrogate (such as \\ud800), which is not a character.") from None
+        return {key: _without_nul(value) for key, value in data.items()}
+
+
+# Text that must hold something to read: a character that is not a space or a control character.
+VISIBLE = r"[^\s\x00-\x1f\x7f]"
+
+
+PATTERN_MESSAGES = {
+    VISIBLE: "Write something here: it is empty, or only spaces.",
+    TAG: "Use letters, digits, spaces and . _ / + -, up to 40 characters, starting with a letter or digit.",
+}
+
+
+def text(limit: int, description: str = "", **constraints) -> Any:
+    return Field(None, max_length=limit, description=description or None, **constraints)
 
 
 FlowStyle = Enum("FlowStyle", {style: style for style in Decision.Style.values if style})
@@ -241,41 +345,47 @@ class DecisionPage(Schema):
     results: list[DecisionSummary]
 
 
-class DecisionIn(Schema):
-    """The decision form's fields. On update, send only what changes."""
+class DecisionIn(Body):
+    """The decision form's fields. On update, send only what changes. Beyond what this schema
+    says, the form's rules apply (a reason for each factor picked, a justification when going
+    against the recommendation...); a 422 names the field and the rule."""
 
-    title: str | None = None
-    flow: int | None = Field(None, description="The flow's id.")
+    title: str | None = text(200, pattern=VISIBLE)
+    flow: Id | None = Field(None, description="The flow's id.")
     caller_needs_result: bool | None = None
-    sync_reason: str | None = None
+    sync_reason: str | None = text(forms.REASON_LIMIT)
     visibility: int | None = Field(None, ge=1, le=3)
-    visibility_reason: str | None = None
+    visibility_reason: str | None = text(forms.REASON_LIMIT)
     growth: int | None = Field(None, ge=1, le=3)
-    growth_reason: str | None = None
+    growth_reason: str | None = text(forms.REASON_LIMIT)
     coordination: int | None = Field(None, ge=1, le=3)
-    coordination_reason: str | None = None
+    coordination_reason: str | None = text(forms.REASON_LIMIT)
     coupling: int | None = Field(None, ge=1, le=3)
-    coupling_reason: str | None = None
-    style: str | None = Field(None, description="sync, command, event, or empty for a general decision.")
-    justification: str | None = None
-    logic_location: str | None = None
-    context: str | None = None
-    decision_text: str | None = None
-    consequences: str | None = None
-    considered_options: str | None = None
-    other_sections: str | None = None
-    deciders: str | None = None
-    tags: list[str] | None = None
+    coupling_reason: str | None = text(forms.REASON_LIMIT)
+    style: DecisionStyle | None = Field(None, description="sync, command, event, or empty for a general decision.")
+    justification: str | None = text(forms.REASON_LIMIT)
+    logic_location: str | None = text(forms.REASON_LIMIT)
+    context: str | None = text(forms.SECTION_LIMIT)
+    decision_text: str | None = text(forms.SECTION_LIMIT)
+    consequences: str | None = text(forms.SECTION_LIMIT)
+    considered_options: str | None = text(forms.SECTION_LIMIT)
+    other_sections: str | None = text(forms.SECTION_LIMIT)
+    deciders: str | None = text(500)
+    tags: list[Tag] | None = Field(None, max_length=50)
     decided_on: datetime.date | None = None
     revisit_on: datetime.date | None = None
-    supersedes: int | None = Field(None, description="The number of the decision this one supersedes.")
-    revision: int | None = Field(None, description="The revision your change starts from (from a GET).")
+    supersedes: Id | None = Field(None, description="The number of the decision this one supersedes.")
+    revision: Id | None = Field(None, description="The revision your change starts from (from a GET).")
 
 
-class TransitionIn(Schema):
-    to: str = Field(..., description="proposed, draft, accepted, rejected or deprecated.")
-    note: str = ""
-    reviewers: list[str] = Field(default_factory=list, description="Usernames; needed to propose.")
+class DecisionCreate(DecisionIn):
+    title: str = Field(..., min_length=1, max_length=200, pattern=VISIBLE)
+
+
+class TransitionIn(Body):
+    to: Literal["proposed", "draft", "accepted", "rejected", "deprecated"]
+    note: str = Field("", max_length=forms.REASON_LIMIT)
+    reviewers: list[Username] = Field(default_factory=list, max_length=20, description="Usernames; needed to propose.")
 
 
 class TransitionOut(Schema):
@@ -283,9 +393,9 @@ class TransitionOut(Schema):
     status: str
 
 
-class CommentIn(Schema):
-    body: str
-    parent: int | None = Field(None, description="The id of the comment this replies to.")
+class CommentIn(Body):
+    body: str = Field(..., max_length=forms.COMMENT_LIMIT, pattern=VISIBLE)
+    parent: Id | None = Field(None, description="The id of the comment this replies to.")
 
 
 class CommentOut(Schema):
@@ -310,9 +420,9 @@ class CommentOut(Schema):
         return comment.retracted_at is not None
 
 
-class ReviewIn(Schema):
-    verdict: str = Field(..., description="approved or changes_requested.")
-    body: str = ""
+class ReviewIn(Body):
+    verdict: Literal["approved", "changes_requested"]
+    body: str = Field("", max_length=forms.COMMENT_LIMIT)
 
 
 class ReviewOut(Schema):
@@ -327,7 +437,7 @@ class ReviewOut(Schema):
 # --- the log -------------------------------------------------------------------------------
 
 
-@api.get("/decisions", response=DecisionPage, tags=["decisions"])
+@api.get("/decisions", response=answers({200: DecisionPage}), tags=["decisions"])
 def list_decisions(request: HttpRequest, page: str = PAGE, page_size: int = Query(50, ge=1, le=MAX_PAGE_SIZE)):
     """The log, with the log page's parameters: q (search), style, status, team, service, flow, tag,
     from, to, against, visibility, growth, coordination, coupling and sort. Repeat a parameter for several values."""
@@ -352,8 +462,8 @@ def list_decisions(request: HttpRequest, page: str = PAGE, page_size: int = Quer
     }
 
 
-@api.get("/decisions/{number}", response=DecisionOut, tags=["decisions"])
-def get_decision(request: HttpRequest, number: int):
+@api.get("/decisions/{number}", response=answers({200: DecisionOut}, 404), tags=["decisions"])
+def get_decision(request: HttpRequest, number: PathId):
     return access.decision_for(request.user, number)
 
 
@@ -367,7 +477,7 @@ def _form_data(payload: dict, decision: Decision | None) -> dict:
         if name == "supersedes":
             target = Decision.objects.filter(number=value).values_list("pk", flat=True).first() if value else None
             if value and target is None:
-                raise Problem(422, "Some values are not valid.", {"supersedes": [f"No decision has number {value}."]})
+                raise Problem(422, BROKEN_RULE, {"supersedes": [f"No decision has number {value}."]})
             value = target
         elif name == "tags":
             value = ",".join(value or [])
@@ -380,8 +490,8 @@ def _form_data(payload: dict, decision: Decision | None) -> dict:
     return data
 
 
-@api.post("/decisions", response={201: DecisionOut}, tags=["decisions"])
-def create_decision(request: HttpRequest, payload: DecisionIn):
+@api.post("/decisions", response=answers({201: DecisionOut}, 400, 403), tags=["decisions"])
+def create_decision(request: HttpRequest, payload: DecisionCreate):
     """File a draft. The same rules as the form: a reason for every factor, a justification when
     going against the recommendation, and so on."""
     if not access.can_file(request.user):
@@ -393,8 +503,8 @@ def create_decision(request: HttpRequest, payload: DecisionIn):
     return Status(201, access.decision_for(request.user, decision.number))
 
 
-@api.patch("/decisions/{number}", response=DecisionOut, tags=["decisions"])
-def update_decision(request: HttpRequest, number: int, payload: DecisionIn):
+@api.patch("/decisions/{number}", response=answers({200: DecisionOut}, *ON_A_DECISION), tags=["decisions"])
+def update_decision(request: HttpRequest, number: PathId, payload: DecisionIn):
     """Change a draft or a proposal (its author only). Send `revision` from your GET to be told,
     with a 409, when someone saved in between."""
     decision = access.decision_for(request.user, number, to="edit")
@@ -414,18 +524,16 @@ def update_decision(request: HttpRequest, number: int, payload: DecisionIn):
     return access.decision_for(request.user, number)
 
 
-@api.post("/decisions/{number}/transitions", response=TransitionOut, tags=["workflow"])
-def transition_decision(request: HttpRequest, number: int, payload: TransitionIn):
+@api.post("/decisions/{number}/transitions", response=answers({200: TransitionOut}, *ON_A_DECISION), tags=["workflow"])
+def transition_decision(request: HttpRequest, number: PathId, payload: TransitionIn):
     """Move a decision: propose it (with reviewers), take it back to draft, accept, reject or deprecate it."""
-    if payload.to not in Decision.Status.values:
-        raise Problem(422, "Some values are not valid.", {"to": [f"“{payload.to}” is not a status."]})
     if payload.to == Decision.Status.PROPOSED:
         decision = access.decision_for(request.user, number, to="propose")
         candidates = {user.get_username(): user for user in access.reviewer_candidates(decision)}
         unknown = [name for name in payload.reviewers if name not in candidates]
         if unknown or not payload.reviewers:
             message = f"Not people who may review this: {', '.join(unknown)}." if unknown else "Name a reviewer."
-            raise Problem(422, "Some values are not valid.", {"reviewers": [message]})
+            raise Problem(422, BROKEN_RULE, {"reviewers": [message]})
         workflow.decision_propose(
             decision=decision, by=request.user, reviewers=[candidates[name] for name in payload.reviewers],
             note=payload.note,
@@ -436,13 +544,13 @@ def transition_decision(request: HttpRequest, number: int, payload: TransitionIn
     return {"number": decision.number, "status": decision.status}
 
 
-@api.get("/decisions/{number}/comments", response=list[CommentOut], tags=["workflow"])
-def list_comments(request: HttpRequest, number: int):
+@api.get("/decisions/{number}/comments", response=answers({200: list[CommentOut]}, 404), tags=["workflow"])
+def list_comments(request: HttpRequest, number: PathId):
     return access.decision_for(request.user, number).comments.select_related("author").order_by("created_at", "pk")
 
 
-@api.post("/decisions/{number}/comments", response={201: CommentOut}, tags=["workflow"])
-def create_comment(request: HttpRequest, number: int, payload: CommentIn):
+@api.post("/decisions/{number}/comments", response=answers({201: CommentOut}, *ON_A_DECISION), tags=["workflow"])
+def create_comment(request: HttpRequest, number: PathId, payload: CommentIn):
     decision = access.decision_for(request.user, number, to="comment")
     form = CommentForm(data={"body": payload.body})
     if not form.is_valid():
@@ -451,17 +559,19 @@ def create_comment(request: HttpRequest, number: int, payload: CommentIn):
     if payload.parent is not None:
         parent = Comment.objects.filter(pk=payload.parent, decision=decision).first()
         if parent is None:
-            raise Problem(422, "Some values are not valid.", {"parent": ["No such comment on this decision."]})
+            raise Problem(422, BROKEN_RULE, {"parent": ["No such comment on this decision."]})
     comment = workflow.comment_post(decision=decision, by=request.user, body=form.cleaned_data["body"], parent=parent)
     return Status(201, comment)
 
 
-class CommentChange(Schema):
-    body: str
+class CommentChange(Body):
+    body: str = Field(..., max_length=forms.COMMENT_LIMIT, pattern=VISIBLE)
 
 
-@api.patch("/decisions/{number}/comments/{comment_id}", response=CommentOut, tags=["workflow"])
-def edit_comment(request: HttpRequest, number: int, comment_id: int, payload: CommentChange):
+@api.patch(
+    "/decisions/{number}/comments/{comment_id}", response=answers({200: CommentOut}, *ON_A_DECISION), tags=["workflow"]
+)
+def edit_comment(request: HttpRequest, number: PathId, comment_id: PathId, payload: CommentChange):
     """Change your own comment's text; the old text stays in its history and it shows as edited."""
     comment = access.comment_for(request.user, comment_id, "change_comment", number=number)
     form = CommentForm(data={"body": payload.body})
@@ -470,20 +580,24 @@ def edit_comment(request: HttpRequest, number: int, comment_id: int, payload: Co
     return workflow.comment_edit(comment=comment, by=request.user, body=form.cleaned_data["body"])
 
 
-@api.post("/decisions/{number}/comments/{comment_id}/retract", response=CommentOut, tags=["workflow"])
-def retract_comment(request: HttpRequest, number: int, comment_id: int):
+@api.post(
+    "/decisions/{number}/comments/{comment_id}/retract",
+    response=answers({200: CommentOut}, 403, 404, 409),
+    tags=["workflow"],
+)
+def retract_comment(request: HttpRequest, number: PathId, comment_id: PathId):
     """Withdraw your own comment. Nothing is deleted: its text is kept, and shown as retracted."""
     comment = access.comment_for(request.user, comment_id, "retract_comment", number=number)
     return workflow.comment_retract(comment=comment, by=request.user)
 
 
-@api.get("/decisions/{number}/reviews", response=list[ReviewOut], tags=["workflow"])
-def list_reviews(request: HttpRequest, number: int):
+@api.get("/decisions/{number}/reviews", response=answers({200: list[ReviewOut]}, 404), tags=["workflow"])
+def list_reviews(request: HttpRequest, number: PathId):
     return access.decision_for(request.user, number).reviews.select_related("reviewer").order_by("created_at", "pk")
 
 
-@api.post("/decisions/{number}/reviews", response={201: ReviewOut}, tags=["workflow"])
-def create_review(request: HttpRequest, number: int, payload: ReviewIn):
+@api.post("/decisions/{number}/reviews", response=answers({201: ReviewOut}, *ON_A_DECISION), tags=["workflow"])
+def create_review(request: HttpRequest, number: PathId, payload: ReviewIn):
     """Approve or request changes: only a reviewer the author asked, while the decision is proposed."""
     decision = access.decision_for(request.user, number, to="review")
     form = ReviewForm(data=payload.dict())
@@ -516,20 +630,20 @@ class CatalogPages(PaginationBase):
                 "pages": current.paginator.num_pages}  # fmt: skip
 
 
-@api.get("/teams", response=list[TeamOut], tags=["catalog"])
+@api.get("/teams", response=answers({200: list[TeamOut]}), tags=["catalog"])
 @paginate(CatalogPages)
 def list_teams(request: HttpRequest):
     return Team.objects.order_by("name")
 
 
-@api.get("/services", response=list[ServiceOut], tags=["catalog"])
+@api.get("/services", response=answers({200: list[ServiceOut]}), tags=["catalog"])
 @paginate(CatalogPages)
 def list_services(request: HttpRequest, team: Id | None = None):
     services = Service.objects.select_related("team").order_by("name")
     return services.filter(team_id=team) if team else services
 
 
-@api.get("/flows", response=list[FlowOut], tags=["catalog"])
+@api.get("/flows", response=answers({200: list[FlowOut]}), tags=["catalog"])
 @paginate(CatalogPages)
 def list_flows(request: HttpRequest, team: Id | None = None, service: Id | None = None, style: FlowStyle | None = None):
     """Flows by name, with each one's current style and the decision that set it."""
@@ -543,7 +657,7 @@ def list_flows(request: HttpRequest, team: Id | None = None, service: Id | None 
     return flows.distinct().order_by("name")
 
 
-@api.get("/flows/{flow_id}", response=FlowOut, tags=["catalog"])
-def get_flow(request: HttpRequest, flow_id: int):
+@api.get("/flows/{flow_id}", response=answers({200: FlowOut}, 404), tags=["catalog"])
+def get_flow(request: HttpRequest, flow_id: PathId):
     queryset = Flow.objects.select_related("producer", "owner_team", "current_decision").prefetch_related("consumers")
     return get_object_or_404(queryset, pk=flow_id)

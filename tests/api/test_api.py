@@ -298,6 +298,38 @@ def test_the_docs_page_asks_signed_out_people_to_sign_in(client):
     assert client.get("/api/docs").status_code == 302
 
 
+def test_the_schema_is_readable_with_a_token_and_not_with_a_feed_key(architect):
+    _, key = tokens.token_issue(user=architect, name="ci")
+    response = Client(headers={"Authorization": f"Bearer {key}"}).get("/api/openapi.json")
+    assert response.status_code == 200 and response.json()["openapi"].startswith("3.")
+    _, feed_key = tokens.token_issue(user=architect, name="feeds", feed_only=True)
+    assert Client(headers={"Authorization": f"Bearer {feed_key}"}).get("/api/openapi.json").status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        ('"hello world"', "must be a JSON object"),
+        ("[null, null]", "must be a JSON object"),
+        ('{"title": "\\ud800"}', "lone surrogate"),
+        ('{"title": "Fine", "titel": "typo"}', "no such field"),
+        ('{"title": "   "}', "empty, or only spaces"),
+    ],
+)
+def test_bodies_of_the_wrong_shape_are_refused_in_plain_words(architect, architect_api, body, says):
+    draft = DecisionFactory(author=architect, title="Kept")
+    for method, url in (("post", "/api/decisions"), ("patch", f"/api/decisions/{draft.number}")):
+        response = getattr(architect_api, method)(url, body, content_type="application/json")
+        assert response.status_code == 422, (url, response.content)
+        assert says in json.dumps(_json(response)["errors"], ensure_ascii=False), response.content
+    assert list(Decision.objects.values_list("title", flat=True)) == ["Kept"]
+
+
+def test_nul_characters_are_dropped_from_api_text(architect_api):
+    response = architect_api.post("/api/decisions", '{"title": "A\\u0000B"}', content_type="application/json")
+    assert response.status_code == 201 and _json(response)["title"] == "AB"
+
+
 def test_tokens_are_stored_as_hashes(architect):
     token, key = tokens.token_issue(user=architect, name="ci")
     stored = ApiToken.objects.get()
