@@ -131,8 +131,14 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
     "decisions",
 ]
+
+# Work that outlasts a request (large imports) runs in `manage.py db_worker`, from a queue kept
+# in the database itself, so PostgreSQL stays the only server a production install needs.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -451,6 +451,44 @@ class ApiToken(models.Model):
         return f"{self.name} ({self.prefix}…)"
 
 
+class ImportJob(models.Model):
+    """An upload of ADR files imported by a worker, not in the web request that brought it:
+    its progress while it runs, then its report. The upload's bytes go once it has run."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "waiting for a worker"
+        RUNNING = "running", "running"
+        DONE = "done", "done"
+        FAILED = "failed", "failed"
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    filename = models.CharField(max_length=255)
+    collection = models.CharField(max_length=100)
+    skip_broken = models.BooleanField(default=False)
+    upload = models.BinaryField(editable=False)  # a zip; emptied when the job has run
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    phase = models.CharField(max_length=100, blank=True)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    report = models.JSONField(null=True, blank=True, editable=False)
+    error = models.TextField(blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Import of {self.filename} ({self.get_state_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("import_job", args=[self.pk])
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (self.State.DONE, self.State.FAILED)
+
+
 class Transition(models.Model):
     """One status change of a decision: who, when, from, to, and why."""
 

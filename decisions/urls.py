@@ -7,6 +7,7 @@ from .views import adr_files, catalog, comments, decisions, help, history, insig
 urlpatterns = [
     path("", decisions.decision_list, name="decision_list"),
     path("decisions/import/", adr_files.adr_import, name="adr_import"),
+    path("decisions/import/<int:pk>/", adr_files.import_job, name="import_job"),
     path("decisions/export.zip", adr_files.adr_export, name="adr_export"),
     path("decisions/new/", decisions.decision_create, name="decision_create"),
     path("decisions/assess/", decisions.decision_assess, name="decision_assess"),

@@ -12,16 +12,21 @@ cache on commit.
 from __future__ import annotations
 
 import datetime
+import io
+import logging
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, User
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import Exists, F, Max, OuterRef, Q
 from django.utils import timezone
+from django_tasks import task
 
 from . import notifications, overview, search
 from .access import allowed_moves, can_change_comment, can_comment, can_edit, can_retract_comment, refuse
@@ -35,6 +40,7 @@ from .models import (
     Decision,
     DecisionLink,
     Flow,
+    ImportJob,
     Notification,
     Review,
     ReviewRequest,
@@ -55,6 +61,8 @@ from .status import (
     check_person_move,
     label,
 )
+
+logger = logging.getLogger(__name__)
 
 NOT_COUNTED = (Status.DRAFT, None, None)  # a decision that did not exist before the write
 
@@ -496,27 +504,42 @@ def derived_rebuild(advance: Callable[[int], None] | None = None) -> None:
 # --- imports ------------------------------------------------------------------------------
 
 
+class ImportProgress(Protocol):
+    """Told what an import is doing: a phase and how many steps it has, then each step."""
+
+    def phase(self, label: str, total: int) -> None: ...
+
+    def advance(self, step: int = 1) -> None: ...
+
+
+READING, SAVING = "Reading the files", "Saving the decisions"
+
+
 def adrs_import(
     files: list[tuple[str, bytes]],
     *,
     collection: str,
     by: AbstractBaseUser | None,
     skip_broken: bool = False,
-    advance: Callable[[int], None] | None = None,
+    progress: ImportProgress | None = None,
 ) -> ImportReport:
     """Import ADR files (path inside the collection, bytes). Nothing is written if a file is broken,
-    unless `skip_broken`; then the broken files are reported and the others imported.
-    `advance(1)` is called once per file: when it is passed over, or when its decision is written.
+    unless `skip_broken`; then the broken files are reported and the others imported. `progress`
+    hears of two phases: READING, a step per file, then SAVING, a step per decision written.
 
     A file whose decision exists already updates it in place. Its status may move only as
     decisions.status.IMPORT_MOVES allows, and never while the decision is under review in the
     app; otherwise that file is refused (reported, the decision left as it is).
     """
-    report, parsed = importer.read_files(files, collection=collection, advance=advance)
+    if progress:
+        progress.phase(READING, len(files))
+    report, parsed = importer.read_files(files, collection=collection, advance=progress and progress.advance)
     if report.broken and not skip_broken:
         return report
+    if progress:
+        progress.phase(SAVING, len(parsed))
     with _door():
-        decisions = _import_decisions(parsed, collection=collection, by=by, advance=advance)
+        decisions = _import_decisions(parsed, collection=collection, by=by, advance=progress and progress.advance)
         _import_links(parsed, decisions, collection=collection)
     report.committed = True
     return report
@@ -615,3 +638,90 @@ def _import_links(parsed, decisions: dict[str, Decision], *, collection: str) ->
                 source.save()
             continue
         DecisionLink.objects.get_or_create(source=source, target=target, kind=kind)
+
+
+# --- import jobs: imports that outlast a request, run by a worker ---------------------------
+
+
+def import_job_queue(
+    *, upload: bytes, filename: str, collection: str, skip_broken: bool, by: AbstractBaseUser
+) -> ImportJob:
+    """Keep an upload (a zip) and queue its import for a worker. The job and its task are
+    written in one transaction: both or neither."""
+    with transaction.atomic():
+        job = ImportJob.objects.create(
+            created_by=by, filename=filename[:255], collection=collection, skip_broken=skip_broken, upload=upload
+        )
+        import_job_run.enqueue(job.pk)
+    return job
+
+
+@task()
+def import_job_run(job_id: int) -> None:
+    """The worker's side of an import job. Idempotent: a job that has finished is left alone, and
+    one started again after a worker died imports again, updating what the first run wrote."""
+    job = ImportJob.objects.select_related("created_by").filter(pk=job_id).first()
+    if job is None or job.finished:
+        return
+    ImportJob.objects.filter(pk=job.pk).update(state=ImportJob.State.RUNNING, phase="Unpacking the zip")
+    progress = _JobProgress(job.pk)
+    try:
+        files = importer.read_zip(io.BytesIO(bytes(job.upload)))
+        report = adrs_import(
+            files, collection=job.collection, by=job.created_by, skip_broken=job.skip_broken, progress=progress
+        )
+    except importer.CollectionError as refusal:
+        _job_finish(job.pk, state=ImportJob.State.FAILED, error=str(refusal))
+    except Exception:
+        logger.exception("Import job %s failed", job.pk)
+        _job_finish(job.pk, state=ImportJob.State.FAILED, error=JOB_FAILED)
+    else:
+        _job_finish(job.pk, state=ImportJob.State.DONE, report=report.as_dict(), done=progress.done,
+                    total=progress.total)  # fmt: skip
+    finally:
+        progress.close()
+
+
+JOB_FAILED = "Something went wrong on our side and nothing was imported. Try again, or ask an administrator."
+
+
+def _job_finish(job_id: int, **values) -> None:
+    ImportJob.objects.filter(pk=job_id).update(finished_at=timezone.now(), upload=b"", phase="", **values)
+
+
+class _JobProgress:
+    """Writes an import job's phase and count where its page reads them, at most twice a second.
+
+    The import saves in one transaction, which would hide the count until the end; on PostgreSQL
+    the count goes through a connection of its own. SQLite lets one writer at a time, so there
+    the saving phase shows its size and moves on when the import commits.
+    """
+
+    EVERY = 0.5
+    UPDATE = "UPDATE decisions_importjob SET phase = %s, total = %s, done = %s WHERE id = %s"
+
+    def __init__(self, job_id: int) -> None:
+        self.job_id, self.label, self.total, self.done, self.shown = job_id, "", 0, 0, 0.0
+        self.side = connections.create_connection(DEFAULT_DB_ALIAS) if connection.vendor == "postgresql" else None
+
+    def phase(self, label: str, total: int) -> None:
+        self.label, self.total, self.done = label, total, 0
+        self._write()
+
+    def advance(self, step: int = 1) -> None:
+        self.done += step
+        now = time.monotonic()
+        if now - self.shown >= self.EVERY:
+            self.shown = now
+            self._write()
+
+    def _write(self) -> None:
+        if not connection.in_atomic_block:
+            ImportJob.objects.filter(pk=self.job_id).update(phase=self.label, total=self.total, done=self.done)
+        elif self.side is not None:
+            with self.side.cursor() as cursor:
+                cursor.execute(self.UPDATE, [self.label, self.total, self.done, self.job_id])
+
+    def close(self) -> None:
+        if self.side is not None:
+            self.side.close()

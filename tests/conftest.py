@@ -4,6 +4,14 @@ from django.test import Client
 from decisions import roles
 from tests.factories import UserFactory
 
+IMMEDIATE_TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
+def tasks_run_at_once(settings):
+    """Tasks run as they are queued, inside the test; tests/test_jobs.py runs the real worker."""
+    settings.TASKS = IMMEDIATE_TASKS
+
 
 @pytest.fixture
 def architect(db):

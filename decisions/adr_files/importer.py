@@ -8,12 +8,13 @@ decisions.workflow.adrs_import's; this module only reads (files, flows, earlier 
 
 from __future__ import annotations
 
+import io
 import posixpath
 import re
 import zipfile
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 
 from ..models import Decision, DecisionLink, Flow
@@ -65,6 +66,16 @@ class ImportReport:
     @property
     def broken(self) -> list[FileResult]:
         return [result for result in self.results if result.outcome == "broken"]
+
+    def as_dict(self) -> dict:
+        """The report as JSON can hold it, for an import job (from_dict reads it back)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ImportReport:
+        results = [FileResult(**result) for result in data.get("results", [])]
+        return cls(collection=data["collection"], results=results, ignored=data.get("ignored", 0),
+                   committed=data.get("committed", False))  # fmt: skip
 
     def summary(self) -> str:
         outcomes = ["imported", "updated", "unchanged", *(["refused"] if self.count("refused") else []), "skipped"]
@@ -119,6 +130,26 @@ def read_zip(source) -> list[tuple[str, bytes]]:
     return _without_common_folder(files)
 
 
+def member_count(source) -> int:
+    """How many files a zip says it holds, from its directory alone (0 if it is no zip)."""
+    try:
+        with zipfile.ZipFile(source) as archive:
+            return sum(1 for info in archive.infolist() if not info.is_dir())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return 0
+    finally:
+        source.seek(0)
+
+
+def pack_zip(files: list[tuple[str, bytes]]) -> bytes:
+    """Files (path, bytes) as one zip, for an import job to keep."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path, data in files:
+            archive.writestr(path, data)
+    return buffer.getvalue()
+
+
 def _unpack(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, budget: int) -> bytes:
     """One member's bytes, up to one past parse.MAX_FILE_BYTES (enough to say it is too large)."""
     if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
@@ -156,14 +187,14 @@ def read_files(
     files: list[tuple[str, bytes]], *, collection: str, advance: Callable[[int], None] | None = None
 ) -> tuple[ImportReport, list[tuple[parse.ParsedAdr, FileResult]]]:
     """Parse the files (path inside the collection, bytes): the report so far, and the files to write.
-    `advance(1)` is called for each file passed over."""
+    `advance(1)` is called for each file read."""
     report = ImportReport(collection=collection)
     parsed: list[tuple[parse.ParsedAdr, FileResult]] = []
     for path, data in files:
         read = _read(path, data, report, collection)
         if read is not None:
             parsed.append(read)
-        elif advance:
+        if advance:
             advance(1)
     return report, parsed
 

@@ -22,5 +22,12 @@ class Progress:
             )
             self.out.flush()
 
+    def phase(self, label: str, total: int) -> None:
+        """Start a new bar, on a line of its own, for the next part of the work."""
+        if self.shown >= 0:
+            self.done()
+        self.label, self.total = label, max(total, 1)
+        self.count, self.started, self.shown = 0, time.monotonic(), -1.0
+
     def done(self) -> None:
         self.out.write("")

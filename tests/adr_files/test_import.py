@@ -186,8 +186,22 @@ def test_real_links_come_through(db):
     assert positional.supersedes == by_path["JabRef__jabref/0045-use-input-flag-always-for-input-files.md"]
 
 
-def test_progress_counts_every_file_once(db):
-    steps = []
+class Steps:
+    def __init__(self) -> None:
+        self.phases: list[tuple[str, int]] = []
+        self.counts: list[int] = []
+
+    def phase(self, label: str, total: int) -> None:
+        self.phases.append((label, total))
+        self.counts.append(0)
+
+    def advance(self, step: int = 1) -> None:
+        self.counts[-1] += step
+
+
+def test_progress_reads_every_file_then_saves_every_decision(db):
+    steps = Steps()
     files = {"0001-a.md": "# 1. A\n", "index.md": "# ADRs\n", "bad.md": b"\xff", "image.png": b"\x89PNG"}
-    _import(files, skip_broken=True, advance=steps.append)
-    assert sum(steps) == len(files)
+    _import(files, skip_broken=True, progress=steps)
+    assert steps.phases == [(workflow.READING, 4), (workflow.SAVING, 1)]
+    assert steps.counts == [4, 1]

@@ -42,7 +42,7 @@ class Command(BaseCommand):
         collection = options["collection"] or importer.collection_name(str(path.resolve()))
         progress = Progress(self.stdout, f"Importing {collection}", len(files))
         report = workflow.adrs_import(
-            files, collection=collection, by=author, skip_broken=options["skip_broken"], advance=progress.advance
+            files, collection=collection, by=author, skip_broken=options["skip_broken"], progress=progress
         )
         progress.done()
         self._print(report)
