@@ -36,6 +36,38 @@ def one_line(text: str) -> str:
     return " ".join(CONTROL_CHARACTERS.sub(" ", text).split())
 
 
+MAX_ID = 2**63 - 1  # the largest key both databases hold
+
+
+def _beyond_any_id(value) -> bool:
+    try:
+        return not 0 < int(str(value)) <= MAX_ID
+    except ValueError:
+        return False  # not a number: the field itself says so
+
+
+class IdChoiceField(forms.ModelChoiceField):
+    """A model choice that refuses, as an unknown choice, a number no database could hold."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and _beyond_any_id(value):
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+class IdMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def _check_values(self, value):
+        for pk in value:
+            if _beyond_any_id(pk):
+                raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice",
+                                      params={"value": str(pk)[:40]})  # fmt: skip
+        return super()._check_values(value)
+
+
+ID_FIELDS = {"flow": IdChoiceField, "supersedes": IdChoiceField, "team": IdChoiceField,
+             "producer": IdChoiceField, "owner_team": IdChoiceField, "consumers": IdMultipleChoiceField}  # fmt: skip
+
+
 def _gate_value(value: str) -> bool | None:
     return {"true": True, "false": False}.get(value)
 
@@ -83,6 +115,7 @@ class DecisionForm(forms.ModelForm):
             "revisit_on",
             "supersedes",
         ]
+        field_classes = ID_FIELDS
         widgets = {
             "decided_on": forms.DateInput(attrs={"type": "date"}),
             "revisit_on": forms.DateInput(attrs={"type": "date"}),
@@ -225,12 +258,14 @@ class ServiceForm(CatalogForm):
     class Meta:
         model = Service
         fields = ["name", "team", "description"]
+        field_classes = ID_FIELDS
 
 
 class FlowForm(CatalogForm):
     class Meta:
         model = Flow
         fields = ["name", "producer", "consumers", "owner_team", "description"]
+        field_classes = ID_FIELDS
         widgets = {"consumers": forms.CheckboxSelectMultiple}
         help_texts = {"consumers": "Every service that receives what the producer sends."}
 
@@ -284,7 +319,7 @@ class ReviewForm(forms.ModelForm):
 
 
 class ProposeForm(forms.Form):
-    reviewers = forms.ModelMultipleChoiceField(
+    reviewers = IdMultipleChoiceField(
         queryset=None,
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": "Pick at least one reviewer."},
@@ -330,9 +365,9 @@ class LogFilterForm(forms.Form):
     status = forms.MultipleChoiceField(
         choices=Decision.Status.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
-    team = forms.ModelChoiceField(queryset=Team.objects.only("name"), required=False, empty_label="Any team")
-    service = forms.ModelChoiceField(queryset=Service.objects.only("name"), required=False, widget=forms.HiddenInput)
-    flow = forms.ModelChoiceField(queryset=Flow.objects.only("name"), required=False, widget=forms.HiddenInput)
+    team = IdChoiceField(queryset=Team.objects.only("name"), required=False, empty_label="Any team")
+    service = IdChoiceField(queryset=Service.objects.only("name"), required=False, widget=forms.HiddenInput)
+    flow = IdChoiceField(queryset=Flow.objects.only("name"), required=False, widget=forms.HiddenInput)
     tag = forms.CharField(required=False, max_length=40)
     filed_from = forms.DateField(label="Filed from", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     filed_to = forms.DateField(label="Filed until", required=False, widget=forms.DateInput(attrs={"type": "date"}))
