@@ -1,6 +1,7 @@
 """Large imports run as jobs: the upload is kept, a worker imports it, the page shows progress and then the report."""
 
 import io
+import time
 import zipfile
 
 import pytest
@@ -117,3 +118,22 @@ def test_the_command_line_shows_both_phases(tmp_path, capsys):
     call_command("import_adrs", str(folder))
     out = capsys.readouterr().out
     assert workflow.READING in out and workflow.SAVING in out and "3 imported" in out
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_5000_file_upload_answers_at_once_and_the_worker_imports_it(settings, architect):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    client = Client()
+    client.force_login(architect)
+    started = time.perf_counter()
+    response = client.post(reverse("adr_import"), {"files": _zip(4_999)})
+    answered_in = time.perf_counter() - started
+    job = ImportJob.objects.get()
+    assert response.status_code == 302 and answered_in < 5, answered_in  # gunicorn's time-out is 30 s
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert "Waiting for a worker" in page and 'hx-trigger="every 1s"' in page
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", "--interval", "0")
+    job.refresh_from_db()
+    assert (job.state, job.done, job.total) == ("done", 4_999, 4_999)
+    assert Decision.objects.count() == 4_999
+    assert "4999 imported" in client.get(job.get_absolute_url()).content.decode()
