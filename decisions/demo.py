@@ -2,7 +2,7 @@
 
 import datetime
 
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group, Permission, User
 from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
@@ -531,6 +531,7 @@ def is_loaded() -> bool:
 @override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend")
 @transaction.atomic
 def load_demo(log=print) -> None:
+    roles.sync_roles(Group, Permission)  # the roles migration made them; a flushed database has none
     users = {}
     for username, first, last, role in DEMO_USERS:
         user = User.objects.create_user(
