@@ -136,9 +136,20 @@ INSTALLED_APPS = [
     "decisions",
 ]
 
-# Work that outlasts a request (large imports) runs in `manage.py db_worker`, from a queue kept
-# in the database itself, so PostgreSQL stays the only server a production install needs.
+# Work that outlasts a request or talks to other servers (large imports, e-mails, webhooks,
+# tallies) runs in `manage.py db_worker`, from a queue kept in the database itself, so
+# PostgreSQL stays the only server a production install needs.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# One cache for every app server: Redis when REDIS_URL is set, else a table in the database
+# (`manage.py createcachetable`, which `make run` and the deployment steps run).
+REDIS_URL = env_str("REDIS_URL", "", valid=lambda url: url.startswith(("redis://", "rediss://", "unix://")),
+                    hint="use redis://host:6379/0 (or rediss://, unix://)")  # fmt: skip
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                          "KEY_PREFIX": "decision-log"}}  # fmt: skip
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "decision_log_cache"}}
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -354,3 +365,5 @@ DECISION_LOG_URL = env_str(
 )
 # Approvals a proposal needs before it may be accepted.
 DECISION_REVIEW_MIN_APPROVALS = env_int("DECISION_REVIEW_MIN_APPROVALS", 1)
+# Webhooks to private, loopback or link-local addresses, for a receiver inside the network.
+DECISION_WEBHOOKS_ALLOW_PRIVATE = env_bool("DECISION_WEBHOOKS_ALLOW_PRIVATE", False)

@@ -5,9 +5,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.urls import reverse
 
-from . import factors
+from . import factors, webhooks
 from .adr_files.importer import collection_slug
-from .models import Comment, Decision, Flow, Review, Service, Team
+from .models import Comment, Decision, Flow, Review, Service, Team, WebhookSubscription
 from .search import query
 from .tags import split_tags
 
@@ -458,6 +458,40 @@ class ImportForm(forms.Form):
 
     def clean_collection(self) -> str:
         return collection_slug(one_line(self.cleaned_data["collection"]))
+
+
+class WebhookForm(forms.ModelForm):
+    url = forms.URLField(
+        label="Address", max_length=500, assume_scheme="https",
+        help_text="Where to send each event: a public http:// or https:// address.",
+    )  # fmt: skip
+    events = forms.MultipleChoiceField(
+        choices=list(webhooks.EVENTS.items()), widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Pick at least one event to send."},
+    )  # fmt: skip
+
+    class Meta:
+        model = WebhookSubscription
+        fields = ["name", "url", "format", "events", "active"]
+        widgets = {"format": forms.RadioSelect}
+        help_texts = {
+            "name": "What it is for, such as “#payments channel” or “Service catalog”.",
+            "active": "Untick to stop sending without losing the subscription and its log.",
+        }
+
+    def clean_name(self) -> str:
+        name = one_line(self.cleaned_data["name"])
+        if not name:
+            raise ValidationError("Give it a name.")
+        return name
+
+    def clean_url(self) -> str:
+        url = self.cleaned_data["url"]
+        try:
+            webhooks.check_address(url)
+        except webhooks.AddressRefused as refusal:
+            raise ValidationError(str(refusal)) from None
+        return url
 
 
 class ApiTokenForm(forms.Form):

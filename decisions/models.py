@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -489,6 +490,80 @@ class ImportJob(models.Model):
         return self.state in (self.State.DONE, self.State.FAILED)
 
 
+class WebhookSubscription(models.Model):
+    """Another tool told of what happens to decisions: which events, where, signed with what."""
+
+    class Format(models.TextChoices):
+        CLOUDEVENTS = "cloudevents", "CloudEvents 1.0 (JSON), for services and catalogs"
+        SLACK = "slack", "Slack incoming webhook, for a team channel"
+
+    name = models.CharField(max_length=100)
+    url = models.URLField("address", max_length=500)
+    events = models.JSONField(default=list)
+    format = models.CharField(max_length=20, choices=Format.choices, default=Format.CLOUDEVENTS)
+    secret = models.CharField(max_length=100, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    active = models.BooleanField(default=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("webhook_detail", args=[self.pk])
+
+
+class WebhookDelivery(models.Model):
+    """One event for one subscription. Its id goes with every try, so a receiver can tell a
+    second delivery of the same event from a new one."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "sending"
+        DELIVERED = "delivered", "delivered"
+        FAILED = "failed", "gave up"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    subscription = models.ForeignKey(WebhookSubscription, on_delete=models.PROTECT, related_name="deliveries")
+    event_id = models.UUIDField()
+    event_type = models.CharField(max_length=100)
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["subscription", "-created_at"], name="delivery_subscription_at")]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} to {self.subscription}"
+
+
+class WebhookAttempt(models.Model):
+    """One try of a delivery: when, what came back, how long it took."""
+
+    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.PROTECT, related_name="attempts")
+    at = models.DateTimeField(auto_now_add=True)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    latency_ms = models.PositiveIntegerField(default=0)
+    excerpt = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.status_code or 'no answer'} at {self.at:%Y-%m-%d %H:%M:%S}"
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+
 class Transition(models.Model):
     """One status change of a decision: who, when, from, to, and why."""
 
@@ -597,6 +672,7 @@ class Notification(models.Model):
     text = models.CharField(max_length=300)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    mailed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

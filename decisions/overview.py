@@ -1,17 +1,17 @@
 """The managers' overview: what the organisation chose, and how decisions are going.
 
 What was accepted per style, quarter and team is counted ahead in StyleTally: when a
-transaction that saved decisions (or moved a flow to another team) commits, the quarters
-and teams they were and are in are counted again (decisions.workflow's after-write step
-asks). The other figures come from indexes. All of them are kept in the cache for a short
-while (DECISION_OVERVIEW_CACHE_SECONDS, shown on the page) and forgotten whenever a
-decision is saved, moved or imported in this process.
+transaction that saved decisions (or moved a flow to another team) commits, a worker counts
+the quarters and teams they were and are in again (decisions.workflow's after-write step
+queues it). The other figures come from indexes. All of them are kept in the shared cache
+(Redis or the database, so every app server shows the same) for a short while
+(DECISION_OVERVIEW_CACHE_SECONDS, shown on the page) and forgotten whenever a decision is
+saved, moved or imported, and when a count is done.
 """
 
 from __future__ import annotations
 
 import datetime
-import threading
 from collections.abc import Iterable
 
 from django.apps import apps as installed_apps
@@ -20,6 +20,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
+from django_tasks import task
 
 from . import charts
 from .models import Decision, Flow, ReviewRequest, StyleTally, Team
@@ -29,7 +30,6 @@ Status = Decision.Status
 LIST_LIMIT = 20
 CACHE_KEY = "decisions:overview"
 QUARTER, TEAM = StyleTally.Kind.QUARTER, StyleTally.Kind.TEAM
-_pending = threading.local()
 
 
 def overview_figures() -> dict:
@@ -120,29 +120,16 @@ def _quarter_days(label: str) -> tuple[datetime.date, datetime.date]:
 
 
 def tally_later(*, quarters: Iterable[str] = (), teams: Iterable[int] = ()) -> None:
-    """Count these quarters and teams again when the transaction commits: once, however many saves asked."""
-    pending = _pending_keys()
-    pending[QUARTER].update(quarters)
-    pending[TEAM].update(str(team_id) for team_id in teams)
-    # Robust: the change itself is committed; a failed count is logged, and the next change
-    # of the same quarter or team (or rebuild_overview) counts it again.
-    transaction.on_commit(_tally_pending, robust=True)
+    """Count these quarters and teams again in the worker, queued with the change that asks: a
+    change rolled back asks nothing. The change itself never waits on the count; a count that
+    fails is counted again by the next change of the same quarter or team (or rebuild_overview)."""
+    tally_task.enqueue(sorted(set(quarters)), sorted({team for team in teams if team is not None}))
 
 
-def _pending_keys() -> dict[str, set[str]]:
-    if not hasattr(_pending, "keys"):
-        _pending.keys = {QUARTER: set(), TEAM: set()}
-    return _pending.keys
-
-
-def _tally_pending() -> None:
-    # A rolled-back transaction leaves its keys here; counting them again with the next is harmless.
-    pending = _pending_keys()
-    keys = {kind: set(values) for kind, values in pending.items()}
-    for values in pending.values():
-        values.clear()
-    if any(keys.values()):
-        tally_refresh(keys)
+@task()
+def tally_task(quarters: list[str], teams: list[int]) -> None:
+    """Idempotent: each run counts the tallies again from the decisions as they are."""
+    tally_refresh({QUARTER: set(quarters), TEAM: {str(team) for team in teams}})
 
 
 def tally_refresh(keys: dict[str, set[str]]) -> None:
@@ -181,7 +168,8 @@ def tally_rebuild(registry=installed_apps) -> None:
     with transaction.atomic():
         tallies.all().delete()
         tallies.bulk_create(tallies.model(**row) for row in rows)
-    overview_forget()
+    if registry is installed_apps:  # a migration may run before the cache has its table
+        overview_forget()
 
 
 def _tally_rows(decisions: QuerySet, keys: dict[str, set[str]] | None) -> list[dict]:

@@ -12,7 +12,8 @@ _READ = ["view_decision", "view_flow", "view_service", "view_team", "view_commen
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     ARCHITECTS: _READ
     + ["add_decision", "change_decision", "decide_decision", "review_decision", "add_comment"]
-    + ["add_flow", "change_flow", "add_service", "change_service", "add_team", "change_team"],
+    + ["add_flow", "change_flow", "add_service", "change_service", "add_team", "change_team"]
+    + ["add_webhooksubscription", "change_webhooksubscription"],
     REVIEWERS: _READ + ["review_decision", "add_comment"],
     VIEWERS: _READ,
 }

@@ -2,7 +2,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import path
 
 from .feeds import AcceptedFeed, SearchFeed
-from .views import adr_files, catalog, comments, decisions, help, history, insights, people, review
+from .views import adr_files, catalog, comments, decisions, help, history, insights, people, review, webhooks
 
 urlpatterns = [
     path("", decisions.decision_list, name="decision_list"),
@@ -27,6 +27,9 @@ urlpatterns = [
     path("notifications/read/", people.notification_read_all, name="notification_read_all"),
     path("notifications/<int:pk>/open/", people.notification_open, name="notification_open"),
     path("activity/", people.activity, name="activity"),
+    path("webhooks/", webhooks.webhook_list, name="webhook_list"),
+    path("webhooks/<int:pk>/", webhooks.webhook_detail, name="webhook_detail"),
+    path("webhooks/deliveries/<uuid:pk>/send-again/", webhooks.webhook_send_again, name="webhook_send_again"),
     path("overview/", insights.overview, name="overview"),
     path("flows/map/", insights.flow_map, name="flow_map"),
     path("revisit/", insights.revisit_queue, name="revisit_queue"),

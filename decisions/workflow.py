@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime
 import io
 import logging
+import secrets
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -28,7 +29,7 @@ from django.db.models import Exists, F, Max, OuterRef, Q
 from django.utils import timezone
 from django_tasks import task
 
-from . import notifications, overview, search
+from . import notifications, overview, search, webhooks
 from .access import allowed_moves, can_change_comment, can_comment, can_edit, can_retract_comment, refuse
 from .adr_files import importer
 from .adr_files.importer import ImportReport
@@ -47,6 +48,8 @@ from .models import (
     Service,
     Team,
     Transition,
+    WebhookDelivery,
+    WebhookSubscription,
 )
 from .status import (
     DECIDED_STATUSES,
@@ -121,6 +124,7 @@ class _Batch:
     flows_renamed: set[int] = field(default_factory=set)  # flows whose decisions' text changed
     teams: set[int] = field(default_factory=set)  # teams whose tallies must be counted again
     notices: list[dict] = field(default_factory=list)
+    events: list[tuple[str, int]] = field(default_factory=list)  # (webhooks.EVENTS name, decision id)
 
     def decision(self, decision: Decision, before: Counted | None = None) -> None:
         self.counted.setdefault(decision.pk, before or _counted(decision))
@@ -128,6 +132,9 @@ class _Batch:
 
     def notify(self, **notice) -> None:
         self.notices.append(notice)
+
+    def event(self, name: str, decision: Decision) -> None:
+        self.events.append((name, decision.pk))
 
 
 _local = threading.local()
@@ -172,6 +179,9 @@ def _after_write(batch: _Batch) -> None:
     search.index_decisions(sorted(batch.indexed))
     for notice in batch.notices:
         notifications.notify(**notice)
+    if batch.events:
+        told = Decision.objects.select_related("flow").in_bulk({pk for _, pk in batch.events})
+        webhooks.announce([(name, told[pk]) for name, pk in batch.events])
     teams = batch.teams | set(Flow.objects.filter(pk__in=tally_flows).values_list("owner_team_id", flat=True))
     if quarters or teams:
         overview.tally_later(quarters=quarters, teams=teams)
@@ -214,6 +224,7 @@ def _save(decision: Decision, *, by: AbstractBaseUser | None, note: str = "") ->
             decision=older, from_status=Status.ACCEPTED, to_status=Status.SUPERSEDED, by=by,
             note=f"{SUPERSEDED_NOTE} {decision.code}",
         )  # fmt: skip
+        _batch().event("superseded", older)
 
 
 def _batch() -> _Batch:
@@ -230,6 +241,7 @@ def decision_create(*, decision: Decision, by: AbstractBaseUser | None) -> Decis
             decision.author = by
         _save(decision, by=by)
         batch.decision(decision, before=NOT_COUNTED)
+        batch.event("filed", decision)
     return decision
 
 
@@ -306,6 +318,10 @@ def decision_propose(*, decision: Decision, by: AbstractBaseUser, reviewers: Ite
         )
 
 
+# The moves webhooks hear of (as webhooks.EVENTS names); back to draft is the author's own business.
+MOVES_TOLD = {Status.PROPOSED, Status.ACCEPTED, Status.REJECTED, Status.DEPRECATED}
+
+
 def decision_transition(*, decision: Decision, to: str, by: AbstractBaseUser, note: str = "") -> Transition:
     """Move a decision to another status, if the rules and the user's role allow it."""
     with _door() as batch:
@@ -328,6 +344,8 @@ def decision_transition(*, decision: Decision, to: str, by: AbstractBaseUser, no
             current.consumers_when_decided = current.flow.consumers.count()
         _save(current, by=by, note=f"{TRANSITION_NOTE}: {old} → {to}")
         transition = Transition.objects.create(decision=current, from_status=old, to_status=to, by=by, note=note)
+        if to in MOVES_TOLD:
+            batch.event(to, current)
         if current.author_id and to != Status.PROPOSED:
             batch.notify(
                 recipients=[current.author],
@@ -373,6 +391,7 @@ def review_submit(*, decision: Decision, by: AbstractBaseUser, verdict: str, bod
         review = Review.objects.create(decision=current, reviewer=by, verdict=verdict, body=body)
         request.state = verdict
         request.save(update_fields=["state", "updated_at"])
+        batch.event("reviewed" if verdict == Review.Verdict.APPROVE else "changes_requested", current)
         if current.author_id:
             batch.notify(
                 recipients=[current.author],
@@ -396,6 +415,7 @@ def comment_post(*, decision: Decision, by: AbstractBaseUser, body: str, parent:
         comment._history_user = by
         comment.save()
         batch.indexed.add(decision.pk)
+        batch.event("commented", decision)
         recipients = {decision.author} if decision.author_id else set()
         if parent is not None:
             recipients.add(parent.author)
@@ -725,3 +745,25 @@ class _JobProgress:
     def close(self) -> None:
         if self.side is not None:
             self.side.close()
+
+
+# --- webhook subscriptions ----------------------------------------------------------------
+
+
+def webhook_save(*, subscription: WebhookSubscription, by: AbstractBaseUser) -> WebhookSubscription:
+    """Add or change a subscription (turning it off included: nothing is deleted). A new one
+    gets its signing secret here."""
+    with transaction.atomic():
+        if subscription.pk is None:
+            subscription.created_by = by
+            subscription.secret = secrets.token_urlsafe(32)
+        subscription._history_user = by
+        subscription.save()
+    return subscription
+
+
+def webhook_send_again(*, delivery: WebhookDelivery) -> None:
+    """Send a delivery again, with the same id (a receiver that has it can drop it)."""
+    with transaction.atomic():
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(state=WebhookDelivery.State.PENDING, delivered_at=None)
+        webhooks.webhook_deliver.enqueue(str(delivery.pk))

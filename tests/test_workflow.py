@@ -4,7 +4,7 @@ import smtplib
 import pytest
 from django.core import mail
 
-from decisions import roles, workflow
+from decisions import retry, roles, workflow
 from decisions.access import NotAllowed
 from decisions.models import Comment, Decision, Notification, Review, ReviewRequest, Transition
 from decisions.status import IMPORT_MOVES, TransitionRefused
@@ -274,7 +274,8 @@ class TestNotifications:
             comment = workflow.comment_post(decision=decision, by=people["reviewer"], body="Still saved")
         assert Comment.objects.filter(pk=comment.pk).exists()
         assert Notification.objects.filter(recipient=people["author"]).exists()
-        assert "Could not send the e-mail" in caplog.text
+        assert "Gave up on the e-mail for notification" in caplog.text  # after trying again (decisions.retry)
+        assert caplog.text.count("trying again later") == len(retry.BACKOFF_MINUTES)
 
 
 def test_review_requests_are_unique_per_reviewer(people):
