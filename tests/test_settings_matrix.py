@@ -57,6 +57,8 @@ VALUES = {
     "DJANGO_LOGIN_LOCKOUT_MINUTES": ("30", "-1"),
     "DJANGO_PROXY_COUNT": ("1", "one"),
     "DECISION_LOG_URL": ("https://adr.example.org", "adr.example.org"),
+    "REDIS_URL": ("redis://127.0.0.1:6379/15", "http://127.0.0.1:6379"),
+    "DECISION_WEBHOOKS_ALLOW_PRIVATE": ("true", "sometimes"),
     "DECISION_REVIEW_MIN_APPROVALS": ("2", "-1"),
     "DECISION_OVERVIEW_CACHE_SECONDS": ("30", "half a minute"),
     "DJANGO_TIME_ZONE": ("Europe/Paris", "Mars/Olympus_Mons"),
