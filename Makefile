@@ -23,7 +23,7 @@ run: $(BIN)/.installed
 	@echo "Demo sign-ins: architect / demo, reviewer / demo, manager / demo"
 	@echo "A worker runs beside the server for large imports; both stop with Ctrl-C."
 	@echo ""
-	@$(BIN)/python manage.py db_worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	@$(BIN)/python manage.py worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 lint: $(BIN)/.installed

@@ -1,5 +1,6 @@
 """Large imports run as jobs: the upload is kept, a worker imports it, the page shows progress and then the report."""
 
+import datetime
 import io
 import time
 import zipfile
@@ -9,6 +10,8 @@ from django.core.management import call_command
 from django.db import connections, transaction
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from decisions import workflow
 from decisions.adr_files import importer
@@ -137,3 +140,22 @@ def test_a_5000_file_upload_answers_at_once_and_the_worker_imports_it(settings, 
     assert (job.state, job.done, job.total) == ("done", 4_999, 4_999)
     assert Decision.objects.count() == 4_999
     assert "4999 imported" in client.get(job.get_absolute_url()).content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_task_a_dead_worker_left_running_is_given_back_and_run(settings, architect):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    job = workflow.import_job_queue(upload=_zip(2).getvalue(), filename="a.zip", collection="c", skip_broken=False,
+                                    by=architect)  # fmt: skip
+    left = DBTaskResult.objects.get()
+    left.claim("a-worker-that-was-killed")  # RUNNING, as SIGKILL leaves it
+    DBTaskResult.objects.filter(pk=left.pk).update(started_at=timezone.now() - datetime.timedelta(minutes=11))
+    call_command("worker", "--batch", "--no-startup-delay", "--no-reload", "--interval", "0")
+    job.refresh_from_db()
+    assert job.state == "done" and Decision.objects.count() == 2
+    recent = workflow.import_job_queue(upload=_zip(1).getvalue(), filename="b.zip", collection="d",
+                                       skip_broken=False, by=architect)  # fmt: skip
+    DBTaskResult.objects.filter(status="READY").get().claim("a-worker-still-busy")
+    call_command("worker", "--batch", "--no-startup-delay", "--no-reload", "--interval", "0")
+    recent.refresh_from_db()
+    assert recent.state == "queued"  # a task started a moment ago is not taken from its worker
