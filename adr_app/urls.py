@@ -18,6 +18,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("healthz/", login_not_required(views.healthz)),
+    path("healthz/queue/", login_not_required(views.healthz_queue)),
     path("api/", api_urls),
     path("api/<path:rest>", login_not_required(api_not_found)),
     path("", include("decisions.urls")),

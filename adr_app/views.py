@@ -5,7 +5,10 @@ import sys
 from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
+from django.utils import timezone
 from django.views import defaults
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult, get_date_max
 
 RETRY_AFTER_SECONDS = "10"
 DATABASE_DOWN = "The database is not answering for a moment; nothing was saved. Try again in a few seconds."
@@ -36,3 +39,22 @@ def healthz(request: HttpRequest) -> HttpResponse:
     except (OperationalError, InterfaceError):
         return HttpResponse("database unavailable\n", status=503, content_type="text/plain")
     return HttpResponse("ok\n", content_type="text/plain")
+
+
+QUEUE_LATE_SECONDS = 120
+
+
+def healthz_queue(request: HttpRequest) -> HttpResponse:
+    """For monitoring the workers: how much work waits and for how long; 503 when the oldest has
+    waited over QUEUE_LATE_SECONDS, which means no worker is taking work."""
+    waiting = DBTaskResult.objects.ready()
+    late = 0.0
+    for enqueued, run_after in waiting.values_list("enqueued_at", "run_after").order_by("enqueued_at")[:1]:
+        due = enqueued if run_after == get_date_max() else run_after
+        late = max((timezone.now() - due).total_seconds(), 0.0)
+    body = {
+        "waiting": waiting.count(),
+        "running": DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING).count(),
+        "oldest_waiting_seconds": round(late, 1),
+    }
+    return JsonResponse(body, status=503 if late > QUEUE_LATE_SECONDS else 200)

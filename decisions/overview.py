@@ -172,6 +172,12 @@ def tally_rebuild(registry=installed_apps) -> None:
         overview_forget()
 
 
+@task()
+def tally_rebuild_task() -> None:
+    """Every tally counted again, in a worker (rebuild_overview --in-worker)."""
+    tally_rebuild()
+
+
 def _tally_rows(decisions: QuerySet, keys: dict[str, set[str]] | None) -> list[dict]:
     """The tally rows of the given keys (all when None), counted from these decisions."""
     counted = (

@@ -16,6 +16,7 @@ from django.db import connection
 from django.db.models import FloatField, QuerySet, Value
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django_tasks import task
 
 from ..models import Comment, Decision, SearchDocument
 from . import query as query_module
@@ -121,6 +122,12 @@ def index_decisions(ids: Iterable[int], advance: Callable[[int], None] | None = 
         _index_chunk(chunk)
         if advance:
             advance(len(chunk))
+
+
+@task()
+def index_all_task() -> None:
+    """Rebuild every decision's search document, in a worker (rebuild_search_index --in-worker)."""
+    index_decisions(Decision.objects.order_by("pk").values_list("pk", flat=True))
 
 
 def _index_chunk(ids: list[int]) -> None:
