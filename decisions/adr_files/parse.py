@@ -242,11 +242,30 @@ _FrontMatterLoader.yaml_implicit_resolvers = {
 }
 
 
+def _bracket_depth(raw: str) -> int:
+    """How deep [ and { nest, outside quoted text: a linear look before parsing."""
+    depth = deepest = 0
+    quote = None
+    for char in raw:
+        if quote:
+            quote = None if char in (quote, "\n") else quote  # a stray apostrophe ends with its line
+        elif char in "\"'":
+            quote = char
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth = max(depth - 1, 0)
+    return deepest
+
+
 def _front_matter(raw: str | None) -> dict:
     if raw is None:
         return {}
     if len(raw) > FRONT_MATTER_MAX:
         raise BrokenFile(f"the front matter is longer than {FRONT_MATTER_MAX:,} characters")
+    if _bracket_depth(raw) > FRONT_MATTER_DEPTH:  # before YAML's scanner, which is slow on deep [[[[
+        raise BrokenFile(f"the front matter nests deeper than {FRONT_MATTER_DEPTH} levels")
     try:
         data = yaml.load(raw, Loader=_FrontMatterLoader)  # noqa: S506 # nosec B506 (a SafeLoader, narrowed)
     except yaml.YAMLError as error:

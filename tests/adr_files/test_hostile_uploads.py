@@ -40,7 +40,7 @@ def _zip_of(name: str, size: int, chunk: bytes = b"\0" * (1 << 20)) -> bytes:
     return buffer.getvalue()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def lying_zip() -> bytes:
     """1 GB of zeros in about 1 MB, whose headers say the file holds 1,000 bytes."""
     data = bytearray(_zip_of("adr/0001-bomb.md", ONE_GB))
