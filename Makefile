@@ -38,8 +38,14 @@ $(LOG4BRAINS): tests/log4brains/package.json tests/log4brains/package-lock.json
 	@if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/log4brains --no-audit --no-fund --loglevel=error \
 	&& touch $@; else echo "npm not found: the log4brains test will skip"; fi
 
+# A real OpenID Connect provider (npm's oidc-provider) for the single sign-on tests; without npm they skip.
+OIDC_PROVIDER := tests/oidc/node_modules/.installed
+$(OIDC_PROVIDER): tests/oidc/package.json tests/oidc/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/oidc --no-audit --no-fund --loglevel=error \
+	&& touch $@; else echo "npm not found: the single sign-on browser tests will skip"; fi
+
 # Runs the whole suite on SQLite, then again on PostgreSQL when DATABASE_URL is set.
-test: lint $(LOG4BRAINS)
+test: lint $(LOG4BRAINS) $(OIDC_PROVIDER)
 	env -u DATABASE_URL $(BIN)/pytest
 	@if [ -n "$$DATABASE_URL" ]; then echo "--- again on PostgreSQL ($$DATABASE_URL)"; $(BIN)/pytest; fi
 

@@ -1,3 +1,5 @@
+from urllib.parse import urlsplit
+
 from django.conf import settings
 
 
@@ -10,5 +12,14 @@ class ContentSecurityPolicyMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        response.headers.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("Content-Security-Policy", policy())
         return response
+
+
+def policy() -> str:
+    """The policy, whose last directive (form-action) also lets signing out go on to the
+    sign-in provider's end-session page when single sign-on is on."""
+    if not settings.SSO_ISSUER:
+        return settings.CONTENT_SECURITY_POLICY
+    issuer = urlsplit(settings.SSO_ISSUER)
+    return f"{settings.CONTENT_SECURITY_POLICY} {issuer.scheme}://{issuer.netloc}"

@@ -174,6 +174,44 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+
+
+# Single sign-on (adr_app/sso.py, mozilla-django-oidc): on when DECISION_OIDC_ISSUER is set.
+def _issuer(url: str) -> bool:
+    local = url.startswith(("http://127.0.0.1", "http://localhost"))
+    return bool(re.match(r"^https://[^\s/]+", url)) or local
+
+
+SSO_ISSUER = env_str("DECISION_OIDC_ISSUER", "", valid=_issuer, hint="use the provider's https:// issuer URL")
+SSO_PROVIDER_NAME = env_str("DECISION_OIDC_PROVIDER_NAME", "your organisation's account")
+SSO_GROUPS_CLAIM = env_str("DECISION_OIDC_GROUPS_CLAIM", "groups")
+SSO_ROLE_GROUPS = {
+    "Architects": env_list("DECISION_OIDC_ARCHITECT_GROUPS", []),
+    "Reviewers": env_list("DECISION_OIDC_REVIEWER_GROUPS", []),
+    "Viewers": env_list("DECISION_OIDC_VIEWER_GROUPS", []),
+}
+SSO_WITHOUT_GROUP = env_str("DECISION_OIDC_WITHOUT_GROUP", "viewer", valid=lambda v: v in ("viewer", "refuse"),
+                            hint="use viewer or refuse")  # fmt: skip
+LOCAL_ACCOUNTS = env_bool("DECISION_LOCAL_ACCOUNTS", True)
+OIDC_OP_LOGOUT_URL_METHOD = "adr_app.sso.provider_logout_url"  # the sign-in page for people with a password
+if SSO_ISSUER:
+    OIDC_RP_CLIENT_ID = env_str("DECISION_OIDC_CLIENT_ID", "")
+    OIDC_RP_CLIENT_SECRET = env_str("DECISION_OIDC_CLIENT_SECRET", "")
+    if not (OIDC_RP_CLIENT_ID and OIDC_RP_CLIENT_SECRET):
+        raise ImproperlyConfigured(
+            "DECISION_OIDC_ISSUER is set, so DECISION_OIDC_CLIENT_ID and DECISION_OIDC_CLIENT_SECRET are needed too."
+        )
+    OIDC_RP_SCOPES = env_str("DECISION_OIDC_SCOPES", "openid email profile groups")
+    OIDC_RP_SIGN_ALGO = "RS256"
+    OIDC_USE_PKCE = True
+    OIDC_USE_NONCE = True
+    OIDC_STORE_ID_TOKEN = True
+    OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_authentication_callback"
+    AUTHENTICATION_BACKENDS.append("adr_app.sso.SsoBackend")
+if not LOCAL_ACCOUNTS:
+    if not SSO_ISSUER:
+        raise ImproperlyConfigured("DECISION_LOCAL_ACCOUNTS=false needs DECISION_OIDC_ISSUER, or nobody could sign in.")
+    AUTHENTICATION_BACKENDS[1] = "adr_app.sso.BreakGlassBackend"
 AXES_FAILURE_LIMIT = env_int("DJANGO_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("DJANGO_LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
 LOGIN_ADDRESS_FAILURE_LIMIT = env_int("DJANGO_LOGIN_ADDRESS_FAILURE_LIMIT", 50, minimum=AXES_FAILURE_LIMIT)
@@ -198,6 +236,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "decisions.context_processors.unread_notifications",
+                "adr_app.sso.sign_in_options",
             ],
         },
     },
@@ -321,6 +360,7 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 SECURE_REFERRER_POLICY = "same-origin"
+# form-action stays last: the middleware adds the sign-in provider to it (adr_app/middleware.py).
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https:; "
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"

@@ -490,6 +490,22 @@ class ImportJob(models.Model):
         return self.state in (self.State.DONE, self.State.FAILED)
 
 
+class SignInIdentity(models.Model):
+    """Who a person is at the sign-in provider: its issuer and subject, which never change when
+    an e-mail address does."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sign_in_identity")
+    issuer = models.CharField(max_length=500)
+    subject = models.CharField(max_length=255)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["issuer", "subject"], name="sign_in_identity_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.subject} at {self.issuer}"
+
+
 class WebhookSubscription(models.Model):
     """Another tool told of what happens to decisions: which events, where, signed with what."""
 

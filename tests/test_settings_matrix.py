@@ -58,6 +58,17 @@ VALUES = {
     "DJANGO_PROXY_COUNT": ("1", "one"),
     "DECISION_LOG_URL": ("https://adr.example.org", "adr.example.org"),
     "REDIS_URL": ("redis://127.0.0.1:6379/15", "http://127.0.0.1:6379"),
+    "DECISION_OIDC_ISSUER": ("https://sso.example.org/realms/eng", "sso.example.org"),
+    "DECISION_OIDC_CLIENT_ID": ("decision-log", None),
+    "DECISION_OIDC_CLIENT_SECRET": ("s3cret", None),
+    "DECISION_OIDC_SCOPES": ("openid email", None),
+    "DECISION_OIDC_PROVIDER_NAME": ("Engineering SSO", None),
+    "DECISION_OIDC_GROUPS_CLAIM": ("roles", None),
+    "DECISION_OIDC_ARCHITECT_GROUPS": ("architects,platform", None),
+    "DECISION_OIDC_REVIEWER_GROUPS": ("reviewers", None),
+    "DECISION_OIDC_VIEWER_GROUPS": ("everyone", None),
+    "DECISION_OIDC_WITHOUT_GROUP": ("refuse", "ignore"),
+    "DECISION_LOCAL_ACCOUNTS": ("false", "nope"),
     "DECISION_WEBHOOKS_ALLOW_PRIVATE": ("true", "sometimes"),
     "DECISION_REVIEW_MIN_APPROVALS": ("2", "-1"),
     "DECISION_OVERVIEW_CACHE_SECONDS": ("30", "half a minute"),
@@ -66,6 +77,11 @@ VALUES = {
     "WHITENOISE_USE_FINDERS": ("true", "perhaps"),
 }
 NO_BAD_VALUE = {"DJANGO_EMAIL_HOST_USER", "DJANGO_EMAIL_HOST_PASSWORD"}  # any text is a user name or a password
+NO_BAD_VALUE |= {name for name, (_, bad) in VALUES.items() if bad is None}
+# What a variable needs beside it to mean anything (single sign-on needs its client).
+CLIENT = {"DECISION_OIDC_ISSUER": "https://sso.example.org/realms/eng", "DECISION_OIDC_CLIENT_ID": "decision-log",
+          "DECISION_OIDC_CLIENT_SECRET": "s3cret"}  # fmt: skip
+COMPANIONS = {"DECISION_OIDC_ISSUER": CLIENT, "DECISION_LOCAL_ACCOUNTS": CLIENT}
 MAKE_ONLY = {"PORT"}  # read by `make run`, not by the app
 
 
@@ -101,14 +117,14 @@ def test_the_settings_read_no_variable_the_readme_does_not_list():
 
 @pytest.mark.parametrize("name", sorted(VALUES))
 def test_a_good_value_starts_the_app(tmp_path, name):
-    result = start(tmp_path, **{name: VALUES[name][0]})
+    result = start(tmp_path, **(COMPANIONS.get(name, {}) | {name: VALUES[name][0]}))
     assert result.returncode == 0, result.stderr[-2000:]
     assert "healthz 200" in result.stdout
 
 
 @pytest.mark.parametrize("name", sorted(VALUES.keys() - NO_BAD_VALUE))
 def test_a_bad_value_is_a_plain_error_naming_the_variable(tmp_path, name):
-    result = start(tmp_path, **{name: VALUES[name][1]})
+    result = start(tmp_path, **(COMPANIONS.get(name, {}) | {name: VALUES[name][1]}))
     assert result.returncode != 0
     assert result.stderr.startswith("Decision Log cannot start:"), result.stderr[-2000:]
     assert name in result.stderr or (name == "SQLITE_PATH" and "SQLITE_PATH" in result.stderr)
