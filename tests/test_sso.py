@@ -29,7 +29,8 @@ def configured(settings):
     return settings
 
 
-def _sign_in(claims: dict) -> User | None:
+def sign_in_through_the_provider(claims: dict) -> User | None:
+    """What the backend makes of these claims (as if the provider sent them), or None if refused."""
     backend = sso.SsoBackend.__new__(sso.SsoBackend)
     backend.UserModel = User
     backend.request = RequestFactory().get("/oidc/callback/")
@@ -39,6 +40,9 @@ def _sign_in(claims: dict) -> User | None:
     except Exception as refusal:  # SuspiciousOperation, as the callback sees it
         backend.request.refusal = refusal
         return None
+
+
+_sign_in = sign_in_through_the_provider
 
 
 def _role(user: User) -> set[str]:

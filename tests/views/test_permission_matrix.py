@@ -17,6 +17,7 @@ from tests.factories import (
     ReviewRequestFactory,
     UserFactory,
 )
+from tests.test_sso import sign_in_through_the_provider
 
 pytestmark = pytest.mark.django_db
 
@@ -37,9 +38,18 @@ class World:
     flow: Flow
 
 
-@pytest.fixture
-def world() -> World:
-    users = {name: UserFactory(username=name, role=role) for name, role in ROLES.items()}
+@pytest.fixture(params=["local", "provider"])
+def world(request, settings) -> World:
+    """The same people with local accounts, and as they come through single sign-on."""
+    if request.param == "local":
+        users = {name: UserFactory(username=name, role=role) for name, role in ROLES.items()}
+    else:
+        settings.SSO_ISSUER = "https://login.example.org"
+        settings.SSO_ROLE_GROUPS = {role: [f"idp-{role.lower()}"] for role in set(ROLES.values())}
+        users = {name: sign_in_through_the_provider({"sub": f"sub-{name}", "preferred_username": name,
+                                                     "email": f"{name}@example.org",
+                                                     "groups": [f"idp-{role.lower()}"]})
+                 for name, role in ROLES.items()}  # fmt: skip
     flow = FlowFactory()
     draft = AssessedDecisionFactory(flow=flow, status="draft", author=users["author"], title="The draft")
     proposal = AssessedDecisionFactory(flow=flow, status="proposed", author=users["author"], title="The proposal")
