@@ -272,21 +272,29 @@ def decision_edit(*, decision: Decision, by: AbstractBaseUser, changes: dict, ba
 
 
 def _ask_again_after_edit(decision: Decision, by: AbstractBaseUser) -> None:
-    stale = list(decision.review_requests.filter(state=ReviewRequest.State.APPROVED).select_related("reviewer"))
-    if not stale:
+    """An edit to a proposal goes back to every reviewer who had answered: an approval of the
+    old text is stale, and a request for changes may have been met. Each is asked again."""
+    answered = list(
+        decision.review_requests.filter(
+            state__in=[ReviewRequest.State.APPROVED, ReviewRequest.State.CHANGES_REQUESTED]
+        ).select_related("reviewer")
+    )
+    if not answered:
         return
     decision.reviews.filter(verdict=Review.Verdict.APPROVE, stale=False).update(stale=True)
-    for request in stale:
+    for request in answered:
+        asked_for_changes = request.state == ReviewRequest.State.CHANGES_REQUESTED
         request.state = ReviewRequest.State.WAITING
         request.round += 1
         request.save(update_fields=["state", "round", "updated_at"])
-    _batch().notify(
-        recipients=[r.reviewer for r in stale],
-        actor=by,
-        decision=decision,
-        event=f"review-again:{decision.pk}:{decision.latest_revision_id()}",
-        text=f"{decision.code} changed after your approval: please review it again",
-    )
+        _batch().notify(
+            recipients=[request.reviewer],
+            actor=by,
+            decision=decision,
+            event=f"review-again:{decision.pk}:{decision.latest_revision_id()}",
+            text=f"{decision.code} changed {'as you asked' if asked_for_changes else 'after your approval'}: "
+            "please review it again",
+        )
 
 
 def _refresh(caller_copy: Decision) -> None:

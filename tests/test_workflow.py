@@ -171,11 +171,16 @@ class TestReviews:
         with pytest.raises(TransitionRefused):
             workflow.decision_transition(decision=decision, to="accepted", by=people["architect"])
 
-    def test_changes_requested_stay_outstanding_after_an_edit(self, people):
+    def test_an_edit_after_changes_were_requested_asks_the_reviewer_again(self, people):
         decision = proposal(people)
         workflow.review_submit(decision=decision, by=people["reviewer"], verdict="changes_requested", body="X")
         workflow.decision_edit(decision=decision, by=people["author"], changes={"context": "More context."})
-        assert decision.review_requests.get().state == "changes_requested"
+        request = decision.review_requests.get()
+        assert (request.state, request.round) == ("waiting", 2)  # back in their "waiting for my review"
+        told = Notification.objects.get(recipient=people["reviewer"], key__startswith="review-again:")
+        assert "changed as you asked: please review it again" in told.text
+        with pytest.raises(TransitionRefused):  # still not accepted without an approval
+            workflow.decision_transition(decision=decision, to="accepted", by=people["architect"])
 
     def test_an_edit_that_changes_nothing_keeps_approvals(self, people):
         decision = proposal(people)
