@@ -46,6 +46,7 @@ class Level:
     value: int
     label: str
     words: str  # the level as it reads in a driver: "flow visibility: <words>"
+    short: str  # the answer in a word or two, for chips and filters: "expected growth: stable"
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,10 @@ class Factor:
                 return level
         raise ValueError(f"{self.name} has no level {value!r}")
 
+    @property
+    def choices(self) -> list[tuple[int, str]]:
+        return [(level.value, level.short) for level in self.levels]
+
     def pull(self, value: int) -> int:
         self.level(value)
         return (value - 2) * self.high_pulls
@@ -78,9 +83,16 @@ VISIBILITY = Factor(
     ),
     high_pulls=COMMAND_PULL,
     levels=(
-        Level(1, "Not needed: each step can be understood on its own", "each step stands on its own"),
-        Level(2, "Helpful: we would like it, but can trace across services", "one place to debug is helpful"),
-        Level(3, "Essential: one place to follow and debug the flow is a must", "one place to debug is essential"),
+        Level(1, "Not needed: each step can be understood on its own", "each step stands on its own", "not needed"),
+        Level(
+            2, "Helpful: we would like it, but can trace across services", "one place to debug is helpful", "helpful"
+        ),
+        Level(
+            3,
+            "Essential: one place to follow and debug the flow is a must",
+            "one place to debug is essential",
+            "essential",
+        ),
     ),
 )
 
@@ -94,9 +106,9 @@ GROWTH = Factor(
     ),
     high_pulls=EVENT_PULL,
     levels=(
-        Level(1, "Stable: no other service is expected to react", "no new reactions expected"),
-        Level(2, "Some: one or two more reactions may come in time", "a few new reactions are likely"),
-        Level(3, "Many: other teams will want to react to this", "many new reactions are expected"),
+        Level(1, "Stable: no other service is expected to react", "no new reactions expected", "stable"),
+        Level(2, "Some: one or two more reactions may come in time", "a few new reactions are likely", "some"),
+        Level(3, "Many: other teams will want to react to this", "many new reactions are expected", "many"),
     ),
 )
 
@@ -114,9 +126,20 @@ COORDINATION = Factor(
             1,
             "No: the teams cannot take on more schema, tracing and ownership work",
             "the teams cannot take on the overhead",
+            "not affordable",
         ),
-        Level(2, "With effort: it can be done, but it is new to these teams", "the overhead is affordable with effort"),
-        Level(3, "Yes: they already run this for other flows", "the teams already run this for other flows"),
+        Level(
+            2,
+            "With effort: it can be done, but it is new to these teams",
+            "the overhead is affordable with effort",
+            "affordable with effort",
+        ),
+        Level(
+            3,
+            "Yes: they already run this for other flows",
+            "the teams already run this for other flows",
+            "already paid",
+        ),
     ),
 )
 
@@ -130,9 +153,18 @@ COUPLING = Factor(
     ),
     high_pulls=EVENT_PULL,
     levels=(
-        Level(1, "A simple utility the sender may well know about", "the downstream is a simple utility"),
-        Level(2, "A neighbouring part of the same domain", "the downstream is a neighbouring part of the domain"),
-        Level(3, "A separate domain we do not want to bind to", "the downstream is a separate domain"),
+        Level(
+            1, "A simple utility the sender may well know about", "the downstream is a simple utility", "simple utility"
+        ),
+        Level(
+            2,
+            "A neighbouring part of the same domain",
+            "the downstream is a neighbouring part of the domain",
+            "neighbouring domain",
+        ),
+        Level(
+            3, "A separate domain we do not want to bind to", "the downstream is a separate domain", "separate domain"
+        ),
     ),
 )
 

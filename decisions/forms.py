@@ -342,7 +342,6 @@ class TransitionForm(forms.Form):
     )
 
 
-LEVEL_CHOICES = [("", "Any"), (1, "Low"), (2, "Medium"), (3, "High")]
 SORT_CHOICES = [
     ("", "Best first: relevance when searching, else newest"),
     ("relevance", "Relevance"),
@@ -350,6 +349,12 @@ SORT_CHOICES = [
     ("oldest", "Oldest"),
     ("number", "Number"),
 ]
+
+
+def _level_filter(factor: factors.Factor) -> forms.TypedChoiceField:
+    """A factor's levels, in the form's own words (“stable”, “some”, “many”)."""
+    choices = [("", "Any"), *factor.choices]
+    return forms.TypedChoiceField(label=factor.name, choices=choices, coerce=int, required=False, empty_value=None)
 
 
 class LogFilterForm(forms.Form):
@@ -372,14 +377,10 @@ class LogFilterForm(forms.Form):
     filed_from = forms.DateField(label="Filed from", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     filed_to = forms.DateField(label="Filed until", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     against = forms.BooleanField(label="Went against the recommendation", required=False)
-    visibility = forms.TypedChoiceField(label="Flow visibility", choices=LEVEL_CHOICES, coerce=int, required=False,
-                                        empty_value=None)  # fmt: skip
-    growth = forms.TypedChoiceField(label="Expected growth", choices=LEVEL_CHOICES, coerce=int, required=False,
-                                    empty_value=None)  # fmt: skip
-    coordination = forms.TypedChoiceField(label="Coordination cost", choices=LEVEL_CHOICES, coerce=int,
-                                          required=False, empty_value=None)  # fmt: skip
-    coupling = forms.TypedChoiceField(label="Cost of coupling", choices=LEVEL_CHOICES, coerce=int, required=False,
-                                      empty_value=None)  # fmt: skip
+    visibility = _level_filter(factors.VISIBILITY)
+    growth = _level_filter(factors.GROWTH)
+    coordination = _level_filter(factors.COORDINATION)
+    coupling = _level_filter(factors.COUPLING)
     sort = forms.ChoiceField(choices=SORT_CHOICES, required=False)
 
     FILTERS = ("style", "status", "team", "service", "flow", "tag", "filed_from", "filed_to", "against",

@@ -201,9 +201,6 @@ class DecisionDeletionError(Exception):
         return "Decisions are never deleted. Reject, deprecate or supersede the decision instead."
 
 
-FACTOR_LEVEL_CHOICES = [(1, "Low"), (2, "Medium"), (3, "High")]
-
-
 DecisionStatus = models.TextChoices("DecisionStatus", [(s.name, (s.value, s.label)) for s in status.Status])
 
 
@@ -254,17 +251,19 @@ class Decision(models.Model):
     caller_needs_result = models.BooleanField(factors.SYNC_GATE_QUESTION, null=True, blank=True)
     sync_reason = models.TextField("why the caller cannot wait", blank=True)
     visibility = models.PositiveSmallIntegerField(
-        factors.VISIBILITY.name, choices=FACTOR_LEVEL_CHOICES, null=True, blank=True
+        factors.VISIBILITY.name, choices=factors.VISIBILITY.choices, null=True, blank=True
     )
     visibility_reason = models.TextField("reason for flow visibility", blank=True)
-    growth = models.PositiveSmallIntegerField(factors.GROWTH.name, choices=FACTOR_LEVEL_CHOICES, null=True, blank=True)
+    growth = models.PositiveSmallIntegerField(
+        factors.GROWTH.name, choices=factors.GROWTH.choices, null=True, blank=True
+    )
     growth_reason = models.TextField("reason for expected growth", blank=True)
     coordination = models.PositiveSmallIntegerField(
-        factors.COORDINATION.name, choices=FACTOR_LEVEL_CHOICES, null=True, blank=True
+        factors.COORDINATION.name, choices=factors.COORDINATION.choices, null=True, blank=True
     )
     coordination_reason = models.TextField("reason for coordination cost", blank=True)
     coupling = models.PositiveSmallIntegerField(
-        factors.COUPLING.name, choices=FACTOR_LEVEL_CHOICES, null=True, blank=True
+        factors.COUPLING.name, choices=factors.COUPLING.choices, null=True, blank=True
     )
     coupling_reason = models.TextField("reason for cost of coupling", blank=True)
     # Derived from the answers above on every save, stored so the log can filter on them.
@@ -395,10 +394,9 @@ class Decision(models.Model):
 
     @property
     def factor_badges(self) -> list[tuple[str, str]]:
-        """A compact (factor, Low/Medium/High) row for the log."""
-        words = dict(FACTOR_LEVEL_CHOICES)
+        """A compact (factor, its answer in a word or two) row for the log, in the form's words."""
         return [
-            (factor.name, words[value])
+            (factor.name, factor.level(value).short)
             for factor in factors.FACTORS
             if (value := getattr(self, factor.key)) is not None
         ]

@@ -9,7 +9,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from .. import access, factors, paging, search, timeline, workflow
 from ..adr_files import export
 from ..forms import (
-    LEVEL_CHOICES,
     CommentForm,
     DecisionForm,
     LogFilterForm,
@@ -45,8 +44,8 @@ def _active_filters(form: LogFilterForm, params: QueryDict) -> list[dict]:
             shown = ", ".join(str(choices[v]) for v in value)
         elif name == "against":
             shown = "yes"
-        elif name in ("visibility", "growth", "coordination", "coupling"):
-            shown = dict(LEVEL_CHOICES)[value]
+        elif name in factors.FACTORS_BY_KEY:
+            shown = factors.FACTORS_BY_KEY[name].level(value).short
         else:
             shown = str(value)
         active.append({"label": field.label or name.capitalize(), "value": shown, "remove": _without(params, name)})
@@ -75,8 +74,7 @@ def decision_list(request: HttpRequest) -> HttpResponse:
         # Pairs, not models: a hundred teams made this select cost more than the results.
         "team_options": Team.objects.order_by("name").values_list("pk", "name"),
         "chosen_team": getattr(form.cleaned_data.get("team"), "pk", None),
-        "level_choices": LEVEL_CHOICES,
-        "level_filters": [(f.key, f.name, request.GET.get(f.key, "")) for f in factors.FACTORS],
+        "level_filters": [(f.key, f.name, f.choices, request.GET.get(f.key, "")) for f in factors.FACTORS],
         "levels_chosen": any(request.GET.get(f.key) for f in factors.FACTORS),
     }
     if request.htmx and not request.htmx.boosted and not request.htmx.history_restore_request:
