@@ -72,6 +72,9 @@ def _gate_value(value: str) -> bool | None:
     return {"true": True, "false": False}.get(value)
 
 
+NOT_PICKED = "not-picked"
+
+
 class DecisionForm(forms.ModelForm):
     MARKDOWN_SECTIONS = ("context", "decision_text", "consequences", "considered_options", "other_sections")
     # The revision this edit started from, to refuse saving over someone else's newer change.
@@ -126,6 +129,10 @@ class DecisionForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk and not self.is_bound:
             self.initial["revision"] = self.instance.latest_revision_id()
+        if self.instance.pk is None and not self.is_bound:
+            # Nothing picked yet: "None" (the empty value) is an answer, not a default. The
+            # radios check the option equal to the initial value, so give one that none has.
+            self.initial["style"] = NOT_PICKED
         if self.instance.caller_needs_result is not None:
             self.initial["caller_needs_result"] = "true" if self.instance.caller_needs_result else "false"
         self.fields["flow"].queryset = Flow.objects.order_by("name")

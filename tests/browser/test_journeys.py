@@ -57,7 +57,10 @@ def test_file_a_guided_decision_find_it_edit_it_and_trace_it(page: Page, live_se
     page.get_by_role("textbox", name="Context").fill("Orders need **billing**.")
     expect(page.locator("#preview-context strong")).to_have_text("billing")
     page.get_by_role("button", name="File the decision").click()
-    expect(page.get_by_text("against the recommendation (Event)")).to_be_visible()
+    # The error list at the top links to the field, which says the same beside it.
+    page.get_by_role("link", name="Justification: You chose command against the recommendation (Event)").click()
+    expect(page.get_by_label("Justification")).to_be_in_viewport()
+    expect(page.locator("#id_justification_error")).to_contain_text("against the recommendation (Event)")
     page.get_by_label("Justification").fill("Visibility matters more until tracing is in place.")
     page.get_by_role("button", name="File the decision").click()
 

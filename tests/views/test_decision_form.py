@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -216,3 +218,18 @@ class TestMarkdownPreview:
         )
         assert response.status_code == 200
         assert "at most 50000 characters" in response.content.decode()
+
+
+def test_errors_are_listed_at_the_top_with_links_to_their_fields(architect_client):
+    page = architect_client.post(reverse("decision_create"), {"title": "", "caller_needs_result": "true"}).content
+    page = page.decode()
+    summary = page[page.index('id="error-summary"') : page.index("</div>", page.index('id="error-summary"'))]
+    assert 'href="#id_title"' in summary and 'href="#id_sync_reason"' in summary
+    assert 'aria-invalid="true"' in page and 'aria-describedby="id_title_helptext id_title_error"' in page
+    assert 'id="id_title_error"' in page  # the message the input points at
+
+
+def test_a_new_decision_has_no_style_picked_yet(architect_client):
+    page = architect_client.get(reverse("decision_create")).content.decode()
+    radios = re.findall(r'<input[^>]*name="style"[^>]*>', page)
+    assert len(radios) == 4 and not any("checked" in radio for radio in radios)
