@@ -17,6 +17,7 @@ urlpatterns = [
     path("decisions/<int:number>/propose/", review.decision_propose, name="decision_propose"),
     path("decisions/<int:number>/transition/", review.decision_transition, name="decision_transition"),
     path("decisions/<int:number>/review/", review.decision_review, name="decision_review"),
+    path("decisions/<int:number>/review/ask-again/", review.review_ask_again, name="review_ask_again"),
     path("decisions/<int:number>/comments/", comments.comment_create, name="comment_create"),
     path("comments/<int:pk>/edit/", comments.comment_edit, name="comment_edit"),
     path("comments/<int:pk>/retract/", comments.comment_retract, name="comment_retract"),

@@ -411,6 +411,27 @@ def review_submit(*, decision: Decision, by: AbstractBaseUser, verdict: str, bod
     return review
 
 
+def review_ask_again(*, decision: Decision, by: AbstractBaseUser, reviewer: AbstractBaseUser) -> ReviewRequest:
+    """The author asks a reviewer who requested changes to look again (the changes may be made,
+    or answered in the comments), without editing the decision."""
+    with _door() as batch:
+        current = _locked(decision.pk)
+        if current.status != Status.PROPOSED or not can_edit(by, current):
+            raise refuse("edit")
+        request = ReviewRequest.objects.filter(decision=current, reviewer=reviewer).first()
+        if request is None or request.state != ReviewRequest.State.CHANGES_REQUESTED:
+            name = reviewer.get_username()
+            raise TransitionRefused(f"{name} has not asked for changes, so there is nothing to ask again.")
+        request.state = ReviewRequest.State.WAITING
+        request.round += 1
+        request.save(update_fields=["state", "round", "updated_at"])
+        batch.notify(
+            recipients=[reviewer], actor=by, decision=current, event=f"ask-again:{request.pk}:{request.round}",
+            text=f"{by.get_username()} asks you to review {current.code} again",
+        )  # fmt: skip
+    return request
+
+
 def comment_post(*, decision: Decision, by: AbstractBaseUser, body: str, parent: Comment | None = None) -> Comment:
     if not can_comment(by):
         raise refuse("comment")

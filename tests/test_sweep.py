@@ -68,6 +68,7 @@ def _forms(w):
         ("author", reverse("decision_propose", args=[w["draft"].number]), ["reviewers", "note"]),
         ("author", reverse("decision_transition", args=[w["proposal"].number]), ["to", "note"]),
         ("reviewer", reverse("decision_review", args=[w["proposal"].number]), ["verdict", "body"]),
+        ("author", reverse("review_ask_again", args=[w["proposal"].number]), ["request"]),
         ("reviewer", reverse("comment_create", args=[w["proposal"].number]), ["body", "parent"]),
         ("reviewer", reverse("comment_edit", args=[w["comment"].pk]), ["body"]),
         ("author", reverse("team_create"), ["name", "description"]),

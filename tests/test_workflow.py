@@ -182,6 +182,17 @@ class TestReviews:
         with pytest.raises(TransitionRefused):  # still not accepted without an approval
             workflow.decision_transition(decision=decision, to="accepted", by=people["architect"])
 
+    def test_the_author_asks_a_reviewer_again_without_editing(self, people):
+        decision = proposal(people)
+        with pytest.raises(TransitionRefused, match="nothing to ask again"):
+            workflow.review_ask_again(decision=decision, by=people["author"], reviewer=people["reviewer"])
+        workflow.review_submit(decision=decision, by=people["reviewer"], verdict="changes_requested", body="X")
+        with pytest.raises(NotAllowed):
+            workflow.review_ask_again(decision=decision, by=people["architect"], reviewer=people["reviewer"])
+        request = workflow.review_ask_again(decision=decision, by=people["author"], reviewer=people["reviewer"])
+        assert (request.state, request.round) == ("waiting", 2)
+        assert Notification.objects.filter(recipient=people["reviewer"], text__contains="review ADR").exists()
+
     def test_an_edit_that_changes_nothing_keeps_approvals(self, people):
         decision = proposal(people)
         workflow.review_submit(decision=decision, by=people["reviewer"], verdict="approved", body="ok")

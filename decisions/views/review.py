@@ -2,8 +2,8 @@
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import access, workflow
@@ -70,3 +70,19 @@ def decision_review(request: HttpRequest, number: int) -> HttpResponse:
             messages.success(request, "Your review is recorded and the author is told.")
             return redirect(decision)
     return render(request, "decisions/decision_detail.html", detail_context(request, decision, review_form=form))
+
+
+@require_POST
+def review_ask_again(request: HttpRequest, number: int) -> HttpResponse:
+    decision = access.decision_for(request.user, number, to="edit")
+    asked = request.POST.get("request", "")
+    if not asked.isdigit():
+        raise Http404("No such review request.")
+    reviewer = get_object_or_404(decision.review_requests.select_related("reviewer"), pk=int(asked))
+    try:
+        workflow.review_ask_again(decision=decision, by=request.user, reviewer=reviewer.reviewer)
+    except TransitionRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, f"{reviewer.reviewer.get_username()} is asked to review it again.")
+    return redirect(decision)

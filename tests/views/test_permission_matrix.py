@@ -53,7 +53,7 @@ def world(request, settings) -> World:
     flow = FlowFactory()
     draft = AssessedDecisionFactory(flow=flow, status="draft", author=users["author"], title="The draft")
     proposal = AssessedDecisionFactory(flow=flow, status="proposed", author=users["author"], title="The proposal")
-    ReviewRequestFactory(decision=proposal, reviewer=users["reviewer"])
+    ReviewRequestFactory(decision=proposal, reviewer=users["reviewer"], state="changes_requested")
     comment = CommentFactory(decision=proposal, author=users["reviewer"], body="Original comment")
     NotificationFactory(recipient=users["reviewer"], decision=proposal)
     return World(users, draft, proposal, comment, flow)
@@ -86,6 +86,11 @@ ACTIONS = {
         lambda w: reverse("decision_transition", args=[w.proposal.number]),
         lambda w: {"to": "rejected", "note": "Not now"},
         {"author", "architect"},
+    ),
+    "ask a reviewer again": (
+        lambda w: reverse("review_ask_again", args=[w.proposal.number]),
+        lambda w: {"request": w.proposal.review_requests.get().pk},
+        {"author"},
     ),
     "review proposal": (
         lambda w: reverse("decision_review", args=[w.proposal.number]),

@@ -165,3 +165,17 @@ def test_recent_activity_spans_decisions_in_fixed_queries(manager_client, archit
         page = manager_client.get(reverse("activity")).content.decode()
     assert "moved it from draft to proposed" in page and "commented" in page
     assert "Decision 5" in page and "Decision 0" in page
+
+
+def test_the_panel_offers_ask_again_when_it_is_the_authors_turn(architect, architect_client, reviewer):
+    decision = AssessedDecisionFactory(author=architect, status="draft")
+    workflow.decision_propose(decision=decision, by=architect, reviewers=[reviewer])
+    workflow.review_submit(decision=decision, by=reviewer, verdict="changes_requested", body="Name the topic.")
+    page = architect_client.get(decision.get_absolute_url()).content.decode()
+    assert "nobody: the author's turn" in page and f"Ask {reviewer.username} to review again" in page
+    request = decision.review_requests.get()
+    response = architect_client.post(reverse("review_ask_again", args=[decision.number]), {"request": request.pk})
+    assert response.status_code == 302
+    request.refresh_from_db()
+    assert request.state == "waiting"
+    assert "(asked again)" in architect_client.get(decision.get_absolute_url()).content.decode()
