@@ -76,8 +76,25 @@ def role_for(groups: list[str]) -> str | None:
     return roles.VIEWERS if settings.SSO_WITHOUT_GROUP == "viewer" else None
 
 
+def _looked_up(name: str, default=None) -> property:
+    return property(lambda self: sso_setting(name, default))
+
+
 class SsoBackend(OIDCAuthenticationBackend):
+    """Its settings are read when a sign-in needs them, not each time Django loads the backend
+    to find who a session belongs to (every request)."""
+
     get_settings = staticmethod(sso_setting)
+    OIDC_OP_TOKEN_ENDPOINT = _looked_up("OIDC_OP_TOKEN_ENDPOINT")
+    OIDC_OP_USER_ENDPOINT = _looked_up("OIDC_OP_USER_ENDPOINT")
+    OIDC_OP_JWKS_ENDPOINT = _looked_up("OIDC_OP_JWKS_ENDPOINT")
+    OIDC_RP_CLIENT_ID = _looked_up("OIDC_RP_CLIENT_ID")
+    OIDC_RP_CLIENT_SECRET = _looked_up("OIDC_RP_CLIENT_SECRET")
+    OIDC_RP_SIGN_ALGO = _looked_up("OIDC_RP_SIGN_ALGO", "RS256")
+    OIDC_RP_IDP_SIGN_KEY = _looked_up("OIDC_RP_IDP_SIGN_KEY", None)
+
+    def __init__(self, *args, **kwargs) -> None:
+        self.UserModel = User
 
     def _groups(self, claims: dict) -> list[str]:
         groups = claims.get(settings.SSO_GROUPS_CLAIM) or []

@@ -121,3 +121,12 @@ def test_signing_out_may_go_on_to_the_provider_and_nowhere_else(configured, clie
     assert policy.endswith("form-action 'self' https://login.example.org")
     configured.SSO_ISSUER = ""
     assert client.get(reverse("login"))["Content-Security-Policy"].endswith("form-action 'self'")
+
+
+def test_a_signed_in_request_never_asks_the_provider(configured, client):
+    """The backend loads on every request to find the session's user: it must not need discovery."""
+    for name in ("OIDC_OP_TOKEN_ENDPOINT", "OIDC_OP_USER_ENDPOINT", "OIDC_OP_JWKS_ENDPOINT"):
+        delattr(configured, name)  # discovery would now be asked, and login.example.org does not resolve
+    user = _sign_in({"sub": "s-7", "preferred_username": "lazy", "groups": ["eng-all"]})
+    client.force_login(user, backend="adr_app.sso.SsoBackend")
+    assert client.get(reverse("decision_list")).status_code == 200
