@@ -48,6 +48,10 @@ class DecisionFeed(Feed):
             summary += f", {decision.get_style_display()}"
         return summary + "</p>" + render_markdown(decision.decision_text)  # render_markdown is XML-safe
 
+    def item_author_name(self, decision: Decision) -> str | None:
+        author = decision.author
+        return xml_text(author.get_full_name() or author.get_username()) if author else None
+
     def item_link(self, decision: Decision) -> str:
         return decision.get_absolute_url()
 
@@ -68,7 +72,9 @@ class AcceptedFeed(DecisionFeed):
         return reverse("decision_list") + "?status=accepted"
 
     def items(self):
-        return Decision.objects.accepted().select_related("flow").order_by("-decided_on", "-number")[:FEED_SIZE]
+        return (
+            Decision.objects.accepted().select_related("flow", "author").order_by("-decided_on", "-number")[:FEED_SIZE]
+        )
 
 
 class SearchFeed(DecisionFeed):
@@ -85,4 +91,4 @@ class SearchFeed(DecisionFeed):
         return reverse("decision_list") + (f"?{search.urlencode()}" if search else "")
 
     def items(self, params: QueryDict):
-        return log_results(params)[2][:FEED_SIZE]
+        return log_results(params)[2].defer(None).select_related("author")[:FEED_SIZE]

@@ -227,6 +227,11 @@ def _save(decision: Decision, *, by: AbstractBaseUser | None, note: str = "") ->
         _batch().event("superseded", older)
 
 
+def _named(decision: Decision) -> str:
+    """A decision as notifications name it: its id and its title."""
+    return f"{decision.code} “{decision.title}”"
+
+
 def _batch() -> _Batch:
     return _local.batch
 
@@ -292,7 +297,7 @@ def _ask_again_after_edit(decision: Decision, by: AbstractBaseUser) -> None:
             actor=by,
             decision=decision,
             event=f"review-again:{decision.pk}:{decision.latest_revision_id()}",
-            text=f"{decision.code} changed {'as you asked' if asked_for_changes else 'after your approval'}: "
+            text=f"{_named(decision)} changed {'as you asked' if asked_for_changes else 'after your approval'}: "
             "please review it again",
         )
 
@@ -360,7 +365,7 @@ def decision_transition(*, decision: Decision, to: str, by: AbstractBaseUser, no
                 actor=by,
                 decision=current,
                 event=f"transition:{transition.pk}",
-                text=f"{by.get_username()} moved {current.code} to {label(to)}",
+                text=f"{by.get_username()} moved {_named(current)} to {label(to)}",
             )
     _refresh(decision)
     return transition
@@ -406,7 +411,7 @@ def review_submit(*, decision: Decision, by: AbstractBaseUser, verdict: str, bod
                 actor=by,
                 decision=current,
                 event=f"review:{review.pk}",
-                text=f"{by.get_username()} reviewed {current.code}: {review.get_verdict_display().lower()}",
+                text=f"{by.get_username()} reviewed {_named(current)}: {review.get_verdict_display().lower()}",
             )
     return review
 
@@ -427,7 +432,7 @@ def review_ask_again(*, decision: Decision, by: AbstractBaseUser, reviewer: Abst
         request.save(update_fields=["state", "round", "updated_at"])
         batch.notify(
             recipients=[reviewer], actor=by, decision=current, event=f"ask-again:{request.pk}:{request.round}",
-            text=f"{by.get_username()} asks you to review {current.code} again",
+            text=f"{by.get_username()} asks you to review {_named(current)} again",
         )  # fmt: skip
     return request
 
@@ -453,7 +458,7 @@ def comment_post(*, decision: Decision, by: AbstractBaseUser, body: str, parent:
             actor=by,
             decision=decision,
             event=f"comment:{comment.pk}",
-            text=f"{by.get_username()} commented on {decision.code}",
+            text=f"{by.get_username()} commented on {_named(decision)}",
         )
     return comment
 

@@ -178,7 +178,7 @@ class TestReviews:
         request = decision.review_requests.get()
         assert (request.state, request.round) == ("waiting", 2)  # back in their "waiting for my review"
         told = Notification.objects.get(recipient=people["reviewer"], key__startswith="review-again:")
-        assert "changed as you asked: please review it again" in told.text
+        assert told.text == f"{decision.code} “{decision.title}” changed as you asked: please review it again"
         with pytest.raises(TransitionRefused):  # still not accepted without an approval
             workflow.decision_transition(decision=decision, to="accepted", by=people["architect"])
 

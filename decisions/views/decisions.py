@@ -1,3 +1,5 @@
+import re
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
@@ -52,6 +54,15 @@ def _active_filters(form: LogFilterForm, params: QueryDict) -> list[dict]:
     return active
 
 
+# A search that is a decision's id: "20", "ADR-20", "adr 0020".
+ADR_ID = re.compile(r"^(?:adr[-\s]?)?0*(\d{1,6})$", re.IGNORECASE)
+
+
+def _named_by_id(text: str) -> Decision | None:
+    match = ADR_ID.match(text.strip())
+    return Decision.objects.only("number", "title").filter(number=int(match.group(1))).first() if match else None
+
+
 def decision_list(request: HttpRequest) -> HttpResponse:
     form, sort, decisions = log_results(request.GET)
     text = form.cleaned_data.get("q", "")
@@ -65,6 +76,7 @@ def decision_list(request: HttpRequest) -> HttpResponse:
         "form": form,
         "sort": sort,
         "searching": bool(text),
+        "named": _named_by_id(text) if text else None,
         "active_filters": _active_filters(form, request.GET),
         "ignored": form.ignored(),
         "query_string": _without(request.GET),

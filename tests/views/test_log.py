@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from decisions import search
 from decisions.log import SearchPaginator, log_paginator, log_results
+from decisions.models import Decision
 from tests.factories import AssessedDecisionFactory, DecisionFactory, FlowFactory, ServiceFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
@@ -157,6 +158,12 @@ def test_feeds_of_accepted_decisions_and_of_a_search(manager_client, log):
     assert "<title>Decision Log: “kafka”</title>" in found
 
 
+def test_feed_entries_name_their_author(manager_client, architect):
+    AssessedDecisionFactory(status="accepted", author=architect, title="Publish orders")
+    feed = manager_client.get(reverse("feed_accepted")).content.decode()
+    assert f"<author><name>{architect.get_full_name() or architect.username}</name></author>" in feed
+
+
 def test_feeds_escape_hostile_text(manager_client):
     decision = AssessedDecisionFactory(title="<script>alert(1)</script>", decision_text="<img src=x onerror=y>")
     feed = manager_client.get(reverse("feed_accepted")).content.decode()
@@ -227,3 +234,13 @@ def test_an_unfiltered_ranked_search_pages_through_the_log_order(monkeypatch, na
     in_order = [d.title for d in log_results(QueryDict("q=ledger"))[2]]
     assert len(in_order) == (3 if narrowed else 5)
     assert _pages("q=ledger") == in_order
+
+
+@pytest.mark.parametrize("typed", ["20", "ADR-20", "adr 0020", "ADR0020"])
+def test_searching_a_decisions_id_offers_that_decision(manager_client, typed):
+    for _ in range(20):
+        DecisionFactory()
+    wanted = Decision.objects.get(number=20)
+    page = manager_client.get(reverse("decision_list"), {"q": typed}).content.decode()
+    assert f'href="{wanted.get_absolute_url()}">{wanted.code}' in page
+    assert "Looking for" not in manager_client.get(reverse("decision_list"), {"q": "2020 roadmap"}).content.decode()

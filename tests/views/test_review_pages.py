@@ -25,12 +25,14 @@ class TestDecisionPage:
         assert "Approved by</dt><dd>rui" in page and "may be accepted" in page
         assert "Fine by me" in page
 
-    def test_controls_follow_the_role(self, architect_client, reviewer_client, manager_client, proposal):
+    def test_controls_follow_the_role(self, architect_client, reviewer_client, manager_client, proposal, reviewer):
         architect_page = architect_client.get(proposal.get_absolute_url()).content.decode()
-        assert ">Accept</button>" in architect_page and ">Reject</button>" in architect_page
-        assert "Submit review" not in architect_page
+        assert ">Accept</button>" not in architect_page  # not offered while the review rule does not hold
+        assert ">Reject</button>" in architect_page and "Submit review" not in architect_page
+        workflow.review_submit(decision=proposal, by=reviewer, verdict="approved", body="Fine")
+        assert ">Accept</button>" in architect_client.get(proposal.get_absolute_url()).content.decode()
         reviewer_page = reviewer_client.get(proposal.get_absolute_url()).content.decode()
-        assert "Submit review" in reviewer_page and ">Accept</button>" not in reviewer_page
+        assert "Submit review" in reviewer_page and ">Accept</button>" not in reviewer_page  # may review again
         assert "Add a comment" in reviewer_page
         manager_page = manager_client.get(proposal.get_absolute_url()).content.decode()
         for control in ("Submit review", ">Accept</button>", "Add a comment", ">Edit</a>", ">Reply<"):
