@@ -12,12 +12,10 @@ from axes.handlers.database import AxesDatabaseHandler
 from django.conf import settings
 from django.db.models import Sum
 
-# settings.AXES_LOCKOUT_PARAMETERS, in this order.
-LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
-
 
 class PairThenAddressHandler(AxesDatabaseHandler):
     def get_failures(self, request, credentials=None) -> int:
+        # One attempt list per entry of settings.AXES_LOCKOUT_PARAMETERS: the pair, then the address.
         pair, address = (
             attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0
             for attempts in self.get_user_attempts(request, credentials)

@@ -393,8 +393,11 @@ class TransitionOut(Schema):
     status: str
 
 
-class CommentIn(Body):
+class CommentChange(Body):
     body: str = Field(..., max_length=forms.COMMENT_LIMIT, pattern=VISIBLE)
+
+
+class CommentIn(CommentChange):
     parent: Id | None = Field(None, description="The id of the comment this replies to.")
 
 
@@ -562,10 +565,6 @@ def create_comment(request: HttpRequest, number: PathId, payload: CommentIn):
             raise Problem(422, BROKEN_RULE, {"parent": ["No such comment on this decision."]})
     comment = workflow.comment_post(decision=decision, by=request.user, body=form.cleaned_data["body"], parent=parent)
     return Status(201, comment)
-
-
-class CommentChange(Body):
-    body: str = Field(..., max_length=forms.COMMENT_LIMIT, pattern=VISIBLE)
 
 
 @api.patch(

@@ -5,6 +5,7 @@ from decisions import roles
 from tests.factories import UserFactory
 
 IMMEDIATE_TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+DATABASE_QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}  # as the app runs, for worker tests
 
 
 @pytest.fixture(autouse=True)

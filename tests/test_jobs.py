@@ -16,6 +16,7 @@ from django_tasks_db.models import DBTaskResult
 from decisions import workflow
 from decisions.adr_files import importer
 from decisions.models import Decision, ImportJob
+from tests.conftest import DATABASE_QUEUE
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -84,7 +85,7 @@ def test_running_a_finished_job_again_changes_nothing(architect):
 
 @pytest.mark.django_db(transaction=True)
 def test_the_database_worker_runs_a_queued_job(settings, architect):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.TASKS = DATABASE_QUEUE
     job = workflow.import_job_queue(upload=_zip(5).getvalue(), filename="a.zip", collection="c", skip_broken=False,
                                     by=architect)  # fmt: skip
     job.refresh_from_db()
@@ -125,7 +126,7 @@ def test_the_command_line_shows_both_phases(tmp_path, capsys):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_5000_file_upload_answers_at_once_and_the_worker_imports_it(settings, architect):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.TASKS = DATABASE_QUEUE
     client = Client()
     client.force_login(architect)
     started = time.perf_counter()
@@ -144,7 +145,7 @@ def test_a_5000_file_upload_answers_at_once_and_the_worker_imports_it(settings, 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_task_a_dead_worker_left_running_is_given_back_and_run(settings, architect):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.TASKS = DATABASE_QUEUE
     job = workflow.import_job_queue(upload=_zip(2).getvalue(), filename="a.zip", collection="c", skip_broken=False,
                                     by=architect)  # fmt: skip
     left = DBTaskResult.objects.get()

@@ -17,6 +17,7 @@ from django_tasks_db.models import DBTaskResult
 
 from decisions import notifications, retry, webhooks, workflow
 from decisions.models import Notification, WebhookAttempt, WebhookDelivery, WebhookSubscription
+from tests.conftest import DATABASE_QUEUE
 from tests.factories import AssessedDecisionFactory, DecisionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -227,7 +228,7 @@ def test_the_delivery_log_shows_each_try_and_sends_again(people, receiver):
 
 @pytest.mark.django_db(transaction=True)
 def test_work_is_queued_with_the_change_and_not_for_a_rollback(settings, receiver):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.TASKS = DATABASE_QUEUE
     server = receiver()
     author, reviewer = UserFactory(role="Architects"), UserFactory(role="Reviewers")
     _subscribe(author, server.url)

@@ -9,10 +9,10 @@ from django_tasks_db.models import DBTaskResult
 
 from decisions import overview, workflow
 from decisions.models import StyleTally
+from tests.conftest import DATABASE_QUEUE
 from tests.factories import AssessedDecisionFactory
 
 pytestmark = pytest.mark.django_db
-DATABASE_QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 
 def test_the_queue_check_says_how_long_work_has_waited(client, settings, architect):
