@@ -2,7 +2,8 @@
 
 import re
 
-TAG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9 ._/+-]{0,39}$")
+TAG_MAX = 40
+TAG_PATTERN = re.compile(rf"^[a-z0-9][a-z0-9 ._/+-]{{0,{TAG_MAX - 1}}}$")
 
 
 def split_tags(raw: list[str]) -> tuple[str, list[str]]:

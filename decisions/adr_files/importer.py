@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 
 from ..models import Decision, DecisionLink, Flow
-from . import parse
+from . import parse, values
 
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdx")
 MAX_FILES = 5_000
@@ -51,6 +51,7 @@ class FileResult:
     reason: str = ""
     number: int | None = None
     warnings: list[str] = field(default_factory=list)
+    read: list[list[str]] = field(default_factory=list)  # [what, value, where from]: the fidelity report
 
 
 @dataclass
@@ -196,7 +197,43 @@ def read_files(
             parsed.append(read)
         if advance:
             advance(1)
+    settle_dates(parsed)
+    for adr, result in parsed:
+        result.read = fidelity(adr)
     return report, parsed
+
+
+def fidelity(adr: parse.ParsedAdr) -> list[list[str]]:
+    """What the importer understood of a file, and where it read each value."""
+    status = adr.status + (f" (“{adr.status_text}”)" if adr.status_text and adr.status_text.lower() != adr.status else "")
+    rows = [
+        ["number", f"{adr.number}" if adr.number is not None else "none", adr.sources.get("number", "")],
+        ["title", adr.title, adr.sources.get("title", "")],
+        ["status", status, adr.sources.get("status", "")],
+        ["date", adr.decided_on.isoformat() if adr.decided_on else "none", adr.sources.get("date", "")],
+        ["deciders", adr.deciders or "none", adr.sources.get("deciders", "")],
+        ["tags", adr.tags.replace(",", ", ") or "none", adr.sources.get("tags", "")],
+        ["links", f"{len(adr.links)}", ""],
+    ]
+    return [[name, value[:120], where if value != "none" else "not stated"] for name, value, where in rows]
+
+
+def settle_dates(parsed: list[tuple[parse.ParsedAdr, FileResult]]) -> None:
+    """Rule *ambiguous dates follow the collection*: a date such as 04/07/2019 is read in the order
+    (day or month first) that most of the collection's one-way dates (19/06/2024, 8/18/22) show,
+    day first when they are even or there are none; each such date is flagged in the report."""
+    day_first, days, months = values.dates_day_first([adr.written_date for adr, _ in parsed if adr.written_date])
+    for adr, result in parsed:
+        written = adr.written_date
+        if not (written and written.ambiguous):
+            continue
+        if not day_first:
+            adr.decided_on = written.other
+        order = "day first" if day_first else "month first"
+        basis = (f"as {max(days, months)} of the {days + months} dates in this import that read one way only are"
+                 if days + months else "the rule when no date in this import reads one way only")  # fmt: skip
+        result.warnings.append(f"the date “{written.text}” reads two ways; it is read {order}, "
+                               f"{adr.decided_on:%-d %B %Y} ({basis})")  # fmt: skip
 
 
 def _read(path: str, data: bytes, report: ImportReport, collection: str) -> tuple[parse.ParsedAdr, FileResult] | None:

@@ -10,52 +10,21 @@ from __future__ import annotations
 import re
 import urllib.parse
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import PurePosixPath
 
 import yaml
 
 from .. import factors
-from ..tags import split_tags
+from ..tags import TAG_MAX, split_tags
+from . import values
+from .values import WrittenDate, is_guidance, is_placeholder, read_date, read_title, status_from_text
 
 MAX_FILE_BYTES = 1_000_000
 FRONT_MATTER_MAX = 20_000
 FRONT_MATTER_DEPTH = 10
 TITLE_MAX = 200
 
-# The app's status for each word teams write, after lower-casing the status's first words.
-STATUS_WORDS = {
-    "draft": "draft",
-    "proposed": "proposed",
-    "proposal": "proposed",
-    "pending": "proposed",
-    "in review": "proposed",
-    "under review": "proposed",
-    "review": "proposed",
-    "open": "proposed",
-    "on hold": "proposed",
-    "accepted": "accepted",
-    "approved": "accepted",
-    "adopted": "accepted",
-    "agreed": "accepted",
-    "decided": "accepted",
-    "done": "accepted",
-    "implemented": "accepted",
-    "active": "accepted",
-    # Partly superseded: the rest of the decision still holds.
-    "partly superseded": "accepted",
-    "partially superseded": "accepted",
-    "rejected": "rejected",
-    "declined": "rejected",
-    "refused": "rejected",
-    "withdrawn": "rejected",
-    "deprecated": "deprecated",
-    "retired": "deprecated",
-    "obsolete": "deprecated",
-    "superseded": "superseded",
-    "superceded": "superseded",
-    "replaced": "superseded",
-}
 # A record with no status at all is taken as in force (log4brains' rule); one whose
 # status nobody recognises is a draft until someone looks at it.
 MISSING_STATUS = "accepted"
@@ -76,7 +45,21 @@ SECTION_FIELDS = {
     "options": "considered_options",
     "alternatives": "considered_options",
     "alternatives considered": "considered_options",
+    "contexte": "context",
+    "contexte et problème": "context",
+    "上下文": "context",
+    "背景": "context",
+    "décision": "decision_text",
+    "决策": "decision_text",
+    "conséquences": "consequences",
+    "结果": "consequences",
+    "后果": "consequences",
+    "options envisagées": "considered_options",
 }
+STATUS_SECTIONS = {"status", "statut", "状态", "estado", "decision status"}
+# Rule *a dated changelog gives the filing date* when the file states no date of its own.
+CHANGELOG_SECTIONS = {"changelog", "change log", "history", "revision history", "document history", "version history",
+                      "status history", "implementation history", "changes"}  # fmt: skip
 STYLE_SECTION = "integration style"  # written by this app's exports, read back on import
 
 LINK_KINDS = {
@@ -94,13 +77,30 @@ ID_LINK = re.compile(rf"\b({_LINK_WORDS})\b:?\s*(?:ADR[- ]?)#?(\d+)\b", re.IGNOR
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+# Rule *metadata lines*: `Status: x`, `- Date: x`, `* Date : x`, `**Status:** x`, `日期: x`, and for a date
+# the colon may be missing (`- Date 2023-03-14`). The keys teams use, in the languages met so far:
+META_KEYS = {
+    **dict.fromkeys(["status", "statut", "estado", "stato", "状态", "state"], "status"),
+    **dict.fromkeys(["date", "datum", "fecha", "日期", "created", "created on", "created at", "creation date",
+                     "date created", "creation", "création", "date de création", "decided on", "decision date",
+                     "date of decision", "filed", "filed on"], "date"),
+    **dict.fromkeys(["deciders", "decider", "decision-makers", "decision makers", "decision maker", "decisionmakers",
+                     "approvers", "approver", "personnes impliquées", "participants", "决策者", "decisores",
+                     "entscheider"], "deciders"),
+    **dict.fromkeys(["tags", "tag", "labels", "keywords", "étiquettes", "标签"], "tags"),
+    **dict.fromkeys(["revisit on", "revisit-on", "review date", "next review", "next review date"], "revisit-on"),
+}  # fmt: skip
 _META_LINE = re.compile(
-    r"^\s*(?:[*-]\s+)?(?:\*\*|__)?(status|date|deciders|decision-makers|decision makers|tags|revisit on)"
-    r"(?::(?:\*\*|__)|(?:\*\*|__)?:)\s*(.*)$",
-    re.IGNORECASE,
+    r"^\s*(?:[*+-]\s+)?(?:\*\*|__)?(?P<key>[^\W\d_][\w' -]{0,30}?)(?:\*\*|__)?\s*[:：](?:\*\*|__)?\s*(?P<value>.*)$"
+)
+_DATE_LINE = re.compile(r"^\s*(?:[*+-]\s+)?(?:\*\*|__)?(?P<key>date|日期)(?:\*\*|__)?\s+(?P<value>[\[({]?\d.*)$", re.I)
+_TABLE_ROW = re.compile(r"^\s*\|(.*)\|\s*$")
+_TABLE_RULE = re.compile(r"^\s*\|?[\s:|-]+\|?\s*$")
+_CHECKBOX = re.compile(r"^\s*[*+-]\s+\[([ xX])\]\s+(.*)$")
+_LOG_ENTRY = re.compile(
+    r"^\s*(?:[*+-]\s+)?(?:\*\*)?(?P<when>[\[{(]?\d[\d/.-]{5,}\d[\]})]?)(?:\*\*)?[\s:：-]+(?P<what>.+)$"
 )
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
-_NUMBERED_TITLE = re.compile(r"^(?:ADR[- ]?)?(\d{1,6})(?:\.|:|\s+-)\s+(.+)$", re.IGNORECASE)
 _FILE_NUMBER = re.compile(r"^(\d+)(?=[-_.\s]|$)")
 _PLACEHOLDER_TITLE = re.compile(r"^[\[{].*[\]}]$")
 
@@ -139,6 +139,27 @@ class ParsedAdr:
     # From this app's own "Integration style" section: style, flow, factor levels and reasons.
     integration: dict = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    # Where each of number, title, status, date, deciders, tags and links was read: the fidelity report.
+    sources: dict[str, str] = field(default_factory=dict)
+    # The date as written, for the import's rule on dates that read two ways (04/07/2019).
+    written_date: WrittenDate | None = None
+
+
+@dataclass
+class _Meta:
+    """Metadata found so far, each value with where it was read; the first place to offer one wins."""
+
+    values: dict = field(default_factory=dict)
+    sources: dict = field(default_factory=dict)
+    links: list[Link] = field(default_factory=list)
+
+    def offer(self, key: str, value, source: str) -> None:
+        if key not in self.values and value not in (None, "", []):
+            self.values[key] = value
+            self.sources[key] = source
+
+    def get(self, key: str, default=None):
+        return self.values.get(key, default)
 
 
 @dataclass
@@ -326,47 +347,6 @@ def _clean_value(value) -> str:
     return _COMMENT.sub("", str(value)).strip().strip('"').strip()
 
 
-def parse_date(value) -> date | None:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = _clean_value(value or "")
-    if not text:
-        return None
-    text = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", text)
-    # The last pattern reads 2023-13-10, seen in real files, as 13 October.
-    for pattern in (
-        "%Y-%m-%d",
-        "%Y/%m/%d",
-        "%d/%m/%Y",
-        "%d.%m.%Y",
-        "%Y%m%d",
-        "%d %B %Y",
-        "%d %b %Y",
-        "%B %d, %Y",
-        "%Y-%d-%m",
-    ):
-        try:
-            return datetime.strptime(text[:30].strip(), pattern).date()  # noqa: DTZ007 a calendar date, no time
-        except ValueError:
-            continue
-    match = re.match(r"(\d{4}-\d{2}-\d{2})[T ]", text)
-    if match:
-        return parse_date(match.group(1))
-    return None
-
-
-def status_from_text(text: str) -> str | None:
-    """The app's status for a status as written ("Accepted (documenting ...)" is accepted), or None."""
-    words = re.sub(r"[^a-z ]", " ", text.lower()).split()
-    for count in (2, 1):
-        status = STATUS_WORDS.get(" ".join(words[:count]))
-        if status:
-            return status
-    return None
-
-
 def find_links(text: str) -> list[Link]:
     links = []
     for match in MARKDOWN_LINK.finditer(text):
@@ -385,17 +365,85 @@ def _link_only(line: str) -> bool:
     return bool(find_links(line)) and not re.sub(r"[*\-\s.,;]", "", rest)
 
 
-def _read_metadata(preamble: list[str], meta: dict) -> list[str]:
-    """Take Status/Date/Deciders/Tags lines out of the preamble; return what is left."""
-    left = []
-    for line in preamble:
-        match = _META_LINE.match(_COMMENT.sub("", line))
-        if match:
-            key = match.group(1).lower().replace(" ", "-")
-            meta.setdefault("deciders" if key == "decision-makers" else key, match.group(2).strip())
+def meta_key(written: str) -> str | None:
+    """The field a metadata key names (META_KEYS), allowing one typo in a long key ("Créatrion")."""
+    key = " ".join(written.strip().strip("*_").lower().replace("_", " ").split())
+    if key in META_KEYS:
+        return META_KEYS[key]
+    if len(key) >= 6:
+        return next((name for known, name in META_KEYS.items() if len(known) >= 6 and _one_edit(key, known)), None)
+    return None
+
+
+def _one_edit(first: str, second: str) -> bool:
+    if len(first) == len(second):
+        return sum(a != b for a, b in zip(first, second, strict=True)) <= 1
+    short, long = sorted((first, second), key=len)
+    return len(long) - len(short) == 1 and any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
+
+
+def _metadata_line(line: str) -> tuple[str, str] | None:
+    plain = _COMMENT.sub("", line)
+    match = _META_LINE.match(plain)
+    if match and (name := meta_key(match["key"])):
+        return name, match["value"].strip()
+    match = _DATE_LINE.match(plain)
+    if match and read_date(match["value"]):
+        return "date", match["value"].strip()
+    return None
+
+
+def _read_metadata(lines: list[str], meta: _Meta) -> list[str]:
+    """Take metadata lines and metadata tables out of `lines`; return what is left."""
+    left: list[str] = []
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        if _TABLE_ROW.match(line):
+            end = index
+            while end < len(lines) and _TABLE_ROW.match(lines[end]):
+                end += 1
+            if not _read_table(lines[index:end], meta):
+                left += lines[index:end]
+            index = end
+            continue
+        found = _metadata_line(line)
+        if found:
+            meta.offer(*found, "a metadata line")
         else:
             left.append(line)
+        index += 1
     return left
+
+
+def _cells(row: str) -> list[str]:
+    return [cell.strip().strip("*_").strip() for cell in _TABLE_ROW.match(row).group(1).split("|")]
+
+
+def _read_table(rows: list[str], meta: _Meta) -> bool:
+    """Rule *metadata tables*: `| Status | Draft |` rows (keys bold or not, the header row empty or not),
+    or a row of keys over a row of values. True when every row was metadata: the table is then
+    taken out of the text."""
+    rows = [_cells(row) for row in rows if not _TABLE_RULE.match(row)]
+    rows = [cells for cells in rows if any(cells)]
+    if not rows:
+        return False
+    header = [meta_key(cell) for cell in rows[0]]
+    if len(rows) == 2 and sum(1 for key in header if key) >= 2:
+        for key, value in zip(header, rows[1], strict=False):
+            if key:
+                meta.offer(key, value, "a metadata table")
+        return all(header)
+    known = 0
+    for cells in rows:
+        value = " ".join(cell for cell in cells[1:] if cell)
+        if len(cells) >= 2 and (key := meta_key(cells[0])):
+            meta.offer(key, value, "a metadata table")
+            known += 1
+        elif len(cells) >= 2 and (links := find_links(f"{cells[0]} {value}")):
+            meta.links += links
+            known += 1
+    return known == len(rows)
 
 
 def _number_from_filename(stem: str) -> tuple[int | None, date | None]:
@@ -405,10 +453,92 @@ def _number_from_filename(stem: str) -> tuple[int | None, date | None]:
         return None, None
     digits = match.group(1)
     if len(digits) == 8:
-        return None, parse_date(digits)
+        return None, values.parse_date(digits)
     if len(digits) <= 6:
         return int(digits), None
     return None, None
+
+
+def _number_value(value) -> int | None:
+    """A number in front matter: 7, "0007", "adr-7", "ADR-0007"."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    match = re.fullmatch(r"(?:adr|rfc)?[-_ #]?0*(\d{1,6})", str(value or "").strip(), re.IGNORECASE)
+    return int(match.group(1)) if match else None
+
+
+def _date_inside(text: str) -> WrittenDate | None:
+    """The first date anywhere in `text`: "Decided (2023-06-20)"."""
+    for match in re.finditer(r"\d", text):
+        written = read_date(text[match.start() :])
+        if written:
+            return written
+    return None
+
+
+@dataclass
+class _StatusReading:
+    text: str = ""
+    source: str = "the Status section"
+    written_date: WrittenDate | None = None
+    warning: str = ""
+
+
+def _latest(entries: list[tuple[WrittenDate | None, str]]) -> tuple[WrittenDate | None, str]:
+    """The latest entry: by date when every entry has one, else the last one written."""
+    if all(when for when, _ in entries):
+        return max(enumerate(entries), key=lambda item: (item[1][0].value, item[0]))[1]
+    return entries[-1]
+
+
+def _decided(entries: list[tuple[WrittenDate | None, str]]) -> WrittenDate | None:
+    """When a history says the decision was made: its first accepting entry, else its first entry."""
+    accepting = [when for when, what in entries if when and status_from_text(what) == "accepted"]
+    return accepting[0] if accepting else next((when for when, _ in entries if when), None)
+
+
+def _read_status_section(lines: list[str]) -> _StatusReading:
+    """Rules *ticked checkboxes* (`- [x] Decided (2023-06-20)`: the latest ticked box), *a dated status
+    log* (`2017-11-22 提议` then `2017-11-26 完成`: the latest entry), else the first line that is
+    not guidance text (*guidance is not a status*)."""
+    boxes = [match for line in lines if (match := _CHECKBOX.match(line))]
+    if boxes:
+        ticked = [(_date_inside(match[2]), match[2].strip()) for match in boxes if match[1] in "xX"]
+        if not ticked:
+            return _StatusReading(source="checkboxes", warning="no status box is ticked, so it is imported as a draft")
+        when, what = _latest(ticked)
+        return _StatusReading(what, "ticked checkboxes", _decided(ticked))
+    log = []
+    for line in lines:
+        match = _LOG_ENTRY.match(line)
+        if match and (when := read_date(match["when"])) and status_from_text(match["what"]):
+            log.append((when, match["what"].strip()))
+    if log:
+        return _StatusReading(_latest(log)[1], "a dated status log", _decided(log))
+    plain = [line for line in lines if not _link_only(line) and not is_guidance(line)]
+    # adr-tools replaces "Accepted" with a "Superseded by [...]" line, leaving only links.
+    superseded = [line for line in lines if re.match(r"superc?s?eded by", line, re.IGNORECASE)]
+    return _StatusReading(plain[0] if plain else superseded[0] if superseded else "")
+
+
+def _status_history(front: dict) -> _StatusReading | None:
+    """Rule *a status history in front matter*: `statusHistory: [{status, date}, …]`, the latest entry."""
+    history = next((front[key] for key in ("statushistory", "status-history", "status_history") if key in front), None)
+    if not isinstance(history, list):
+        return None
+    entries = [(read_date(item.get("date")), _clean_value(item.get("status", "")))
+               for item in history if isinstance(item, dict) and item.get("status")]  # fmt: skip
+    if not entries:
+        return None
+    return _StatusReading(_latest(entries)[1], "a status history in front matter", _decided(entries))
+
+
+def _changelog_date(section: _Section) -> WrittenDate | None:
+    for line in section.lines:
+        item = re.match(r"^\s*(?:[*+-]|\d+\.)\s+(.*)$", line)
+        if item and (written := read_date(item.group(1))):
+            return written
+    return None
 
 
 def detect_format(*, path: str, front: dict | None, bullets: bool, title: str, sections: list[_Section]) -> str:
@@ -426,7 +556,7 @@ def detect_format(*, path: str, front: dict | None, bullets: bool, title: str, s
         return "madr"
     if bullets and re.match(r"^\d{8}-", stem):
         return "log4brains"
-    if "status" in keys or _NUMBERED_TITLE.match(title):
+    if keys & STATUS_SECTIONS or read_title(title).number is not None:
         return "nygard"
     if bullets or {"context and problem statement", "decision outcome", "considered options"} & keys:
         return "log4brains" if re.match(r"^\d{8}-", stem) else "madr2"
@@ -514,34 +644,40 @@ def parse(path: str, text: str) -> ParsedAdr:
     """Read a decoded ADR file. `path` is relative to the collection's root, with `/` separators."""
     raw_front, body = split_front_matter(text)
     front = _front_matter(raw_front)
-    title, preamble, sections = _split_sections(body)
+    written_title, preamble, sections = _split_sections(body)
     stem = decision_stem(path)
-
-    meta: dict = {key: front[key] for key in ("status", "date", "tags") if front.get(key) not in (None, "")}
-    for key, name in (("x-tags", "tags"), ("x-next-review-date", "revisit-on")):  # EventCatalog's custom keys
-        if front.get(key):
-            meta.setdefault(name, front[key])
-    for key in ("decision-makers", "deciders", "decisionmakers"):
-        if front.get(key) and "deciders" not in meta:
-            meta["deciders"] = front[key]
-    bullets_before = len(meta)
-    leftover = _read_metadata(preamble, meta)
-    meta_from_bullets = len(meta) > bullets_before
-
     warnings: list[str] = []
-    links: list[Link] = []
+
+    meta = _Meta()
+    for key in ("status", "date", "tags", "x-tags", "decision-makers", "deciders", "decisionmakers", "created",
+                "x-next-review-date", "revisit-on"):  # fmt: skip
+        name = {"x-tags": "tags", "decision-makers": "deciders", "decisionmakers": "deciders", "created": "date",
+                "x-next-review-date": "revisit-on"}.get(key, key)  # fmt: skip
+        meta.offer(name, front.get(key), "front matter")
+    history = _status_history(front)
+    if history:
+        meta.offer("status", history.text, history.source)
+        meta.offer("date", history.written_date, history.source)
+    before = len(meta.values)
+    leftover = _read_metadata(preamble, meta)
+    meta_from_bullets = len(meta.values) > before
+
+    links: list[Link] = list(meta.links)
     fields = {"context": [], "decision_text": [], "consequences": [], "considered_options": []}
     others: list[str] = []
     integration: dict = {}
     status_section = None
+    changelog = None
     for section in sections:
         key = section.key
-        if key == "status" and status_section is None:
+        if key in STATUS_SECTIONS and status_section is None:
             status_section = section
             continue
         if key == STYLE_SECTION and not integration:
             integration = _integration(section)
             continue
+        if key in CHANGELOG_SECTIONS and changelog is None:
+            changelog = _changelog_date(section)
         if key == "links":
             links += find_links(section.body)
             rest = [line for line in section.lines if not _link_only(line)]
@@ -554,66 +690,48 @@ def parse(path: str, text: str) -> ParsedAdr:
         else:
             others.append(f"{'#' * section.level} {section.heading}\n\n{section.body}".strip())
 
-    status_text = _clean_value(meta.get("status", ""))
+    title = read_title(written_title or "")
     if status_section is not None:
-        lines = [line.strip() for line in status_section.lines if line.strip()]
-        plain = [line for line in lines if not _link_only(line)]
-        # adr-tools replaces "Accepted" with a "Superseded by [...]" line, leaving only links.
-        superseded = [line for line in lines if re.match(r"superc?s?eded by", line, re.IGNORECASE)]
-        if not status_text:
-            status_text = plain[0] if plain else (superseded[0] if superseded else "")
+        lines = [line.strip() for line in _read_metadata(status_section.lines, meta) if line.strip()]
+        reading = _read_status_section(lines)
+        meta.offer("status", reading.text, reading.source)
+        meta.offer("date", reading.written_date, reading.source)
+        if reading.warning and "status" not in meta.values:
+            warnings.append(reading.warning)
+            meta.offer("status", values.UNSET, reading.source)
         links += find_links(status_section.body)
-        notes = [line for line in plain if line != status_text]
+        notes = [line for line in lines if line != reading.text and not _link_only(line)]
         if notes:
             others.insert(0, "## Status notes\n\n" + "\n\n".join(notes))
-    if meta.get("status"):
-        links += find_links(str(meta["status"]))
+    if title.status:
+        meta.offer("status", title.status, "the title")
+        links += find_links(title.status)
+    if meta.get("status") and meta.get("status") is not values.UNSET:
+        links += find_links(str(meta.get("status")))
     links += _front_matter_links(front)
-    status_text = status_text.strip("*_ ")
-    status = status_from_text(status_text) if status_text else MISSING_STATUS
-    if status is None:
-        status = UNKNOWN_STATUS
-        warnings.append(f'status "{status_text}" is not one the app knows, so it is imported as a draft')
 
-    number = None
-    for key in ("number", "x-number", "id"):
-        value = front.get(key)
-        if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
-            number = int(value)
-            break
-    file_number, file_date = _number_from_filename(stem)
-    title = _COMMENT.sub("", title or "").strip() or str(front.get("title") or front.get("name") or "").strip()
-    written_title = title
-    title_match = _NUMBERED_TITLE.match(title)
-    if title_match:
-        title = title_match.group(2).strip()
-        if number is None and file_number is None:
-            number = int(title_match.group(1))
-    if number is None:
-        number = file_number
-    if not title:
-        title = _title_from_filename(stem)
-        warnings.append("no title in the file, so it is made from the file name")
-    if len(title) > TITLE_MAX:
-        title = title[: TITLE_MAX - 1].rstrip() + "…"
-        warnings.append(f"the title is longer than {TITLE_MAX} characters and was shortened")
-
-    decided_on = parse_date(meta.get("date")) or file_date
-    if meta.get("date") and not parse_date(meta.get("date")):
-        warnings.append(f'the date "{_clean_value(meta["date"])}" could not be read')
+    status, status_text = _status(meta, warnings)
+    number, number_source, title_text, title_source = _number_and_title(path, stem, front, title, warnings)
+    file_date = _number_from_filename(stem)[1]
+    if file_date:
+        meta.offer("date", file_date, "the file name")
+    if changelog:
+        meta.offer("date", changelog, "the changelog")
+    written_date, decided_on = _date(meta, warnings)
 
     context = "\n\n".join(part for part in ["\n".join(leftover).strip(), *fields["context"]] if part)
     decision_text, moved = _split_consequences("\n\n".join(fields["decision_text"]))
     consequences = "\n\n".join(part for part in [*fields["consequences"], moved] if part)
-    source_id = f"{number:04d}" if number is not None and (file_number is not None or title_match) else stem
-    tags = meta.get("tags", "")
-    if not isinstance(tags, list):
-        # log4brains separates tags with spaces or commas; the app's tags may hold spaces.
-        tags = _clean_value(tags)
-        tags = tags.split(",") if "," in tags else tags.split()
-    tags, rejected = split_tags(tags)
-    if rejected:
-        warnings.append(f"tags left out (letters, digits and . _ / + - only): {', '.join(rejected)[:200]}")
+    in_name = number_source in ("the file name", "the folder name", "the title")
+    source_id = f"{number:04d}" if number is not None and in_name else stem
+    deciders = _list_value(meta, "deciders", warnings)
+    tags = _tags(meta, warnings)
+    links = _unique(links)
+    sources = {"number": number_source, "title": title_source, "status": meta.sources.get("status", "not stated")}
+    sources |= {name: meta.sources[key] for name, key in (("date", "date"), ("deciders", "deciders"),
+                                                            ("tags", "tags")) if key in meta.sources}  # fmt: skip
+    if links:
+        sources["links"] = f"{len(links)} to other decisions"
     return ParsedAdr(
         path=path,
         text=text,
@@ -621,27 +739,129 @@ def parse(path: str, text: str) -> ParsedAdr:
             path=path,
             front=front if raw_front is not None else None,
             bullets=meta_from_bullets,
-            title=written_title,
+            title=written_title or "",
             sections=sections,
         ),
-        title=title,
+        title=title_text,
         number=number,
         source_id=source_id,
         status=status,
         status_text=status_text[:200],
         decided_on=decided_on,
-        revisit_on=parse_date(meta.get("revisit-on")),
-        deciders=_clean_value(meta.get("deciders", ""))[:500],
+        revisit_on=values.parse_date(meta.get("revisit-on")),
+        deciders=deciders[:500],
         tags=tags[:500],
         context=context,
         decision_text=decision_text,
         consequences=consequences,
         considered_options="\n\n".join(fields["considered_options"]),
         other_sections="\n\n".join(others),
-        links=_unique(links),
+        links=links,
         integration=integration,
         warnings=warnings,
+        sources=sources,
+        written_date=written_date,
     )
+
+
+def _status(meta: _Meta, warnings: list[str]) -> tuple[str, str]:
+    """The app's status and the status as written (no status: in force; unknown or unfilled: a draft)."""
+    written = meta.get("status")
+    if written is values.UNSET:
+        return UNKNOWN_STATUS, ""
+    text = _clean_value(written or "").strip("*_ ")
+    if not text:
+        return MISSING_STATUS, ""
+    if is_guidance(text):
+        warnings.append(f"the status is the template’s list of statuses (“{text[:80]}”), so it is imported as a draft")
+        return UNKNOWN_STATUS, text
+    status = status_from_text(text)
+    if status is None:
+        warnings.append(f'status "{text[:80]}" is not one the app knows, so it is imported as a draft')
+        return UNKNOWN_STATUS, text
+    return status, text
+
+
+def _number_and_title(path, stem, front, title: values.Title, warnings) -> tuple[int | None, str, str, str]:
+    """Rule *numbers*: front matter, then the file (or folder) name, then the title; a title whose number
+    disagrees keeps the file's, with a warning. Rule *generic titles*: a template word ("Subject") gives
+    way to the front matter's title."""
+    number, source = None, "none"
+    for key in ("number", "x-number", "adr", "adr-number", "adr_number", "id", "code"):
+        number = _number_value(front.get(key))
+        if number is not None:
+            source = "front matter"
+            break
+    file_number = _number_from_filename(stem)[0]
+    if number is None and file_number is not None:
+        number, source = file_number, "the folder name" if stem != PurePosixPath(path).stem else "the file name"
+    text, title_source = title.text, "the title"
+    if title.number_is_loose and file_number not in (None, title.number):
+        text = title.whole
+    elif title.number is not None:
+        if number is None:
+            number, source = title.number, "the title"
+        elif title.number != number:
+            warnings.append(f"the title says {title.number} but {source} says {number}; {source} wins")
+    front_title = _clean_value(front.get("title") or front.get("name") or "")
+    if front_title and (not text or text.lower() in values.GENERIC_TITLES):
+        if text:
+            warnings.append(f"the title “{text}” is a template word, so the front matter’s title is used")
+        text, title_source = read_title(front_title).text, "front matter"
+    if not text:
+        text, title_source = _title_from_filename(stem), "the file name"
+        warnings.append("no title in the file, so it is made from the file name")
+    if len(text) > TITLE_MAX:
+        text = text[: TITLE_MAX - 1].rstrip() + "…"
+        warnings.append(f"the title is longer than {TITLE_MAX} characters and was shortened")
+    return number, source, text, title_source
+
+
+def _date(meta: _Meta, warnings: list[str]) -> tuple[WrittenDate | None, date | None]:
+    written = meta.get("date")
+    if written is None:
+        return None, None
+    reading = written if isinstance(written, WrittenDate) else read_date(written)
+    if reading is None:
+        text = _clean_value(written)
+        if not is_placeholder(text):
+            warnings.append(f'the date "{text[:80]}" could not be read')
+        return None, None
+    if reading.swapped:
+        warnings.append(f"the date “{reading.text}” has no such month, so it is read as year, day, month: "
+                        f"{reading.value:%-d %B %Y}")  # fmt: skip
+    return reading, reading.value
+
+
+def _list_value(meta: _Meta, key: str, warnings: list[str]) -> str:
+    value = meta.get(key, "")
+    items = value if isinstance(value, list) else [value]
+    kept = [_clean_value(item) for item in items if item is not None and not is_placeholder(_clean_value(item))]
+    if len(kept) < len([item for item in items if _clean_value(item or "")]):
+        warnings.append(f"the {key} left out are the template's placeholder text, not names")
+    return ", ".join(item for item in kept if item)
+
+
+def _tags(meta: _Meta, warnings: list[str]) -> str:
+    tags = meta.get("tags", "")
+    if not isinstance(tags, list) and is_placeholder(_clean_value(tags)):
+        warnings.append(f"the tags are the template's placeholder text ({_clean_value(tags)[:80]}), so none are kept")
+        return ""
+    if not isinstance(tags, list):
+        # log4brains separates tags with spaces or commas; the app's tags may hold spaces.
+        tags = _clean_value(tags)
+        tags = tags.split(",") if "," in tags else tags.split()
+    placeholders = [tag for tag in tags if is_placeholder(str(tag))]
+    if placeholders:
+        warnings.append("tags left out as the template's placeholder text: " + ", ".join(map(str, placeholders))[:200])
+    stored, rejected = split_tags([tag for tag in tags if tag not in placeholders])
+    too_long = [tag for tag in rejected if len(tag) > TAG_MAX]
+    if too_long:
+        warnings.append(f"tags left out as longer than {TAG_MAX} characters: " + ", ".join(too_long)[:200])
+    odd = [tag for tag in rejected if tag not in too_long]
+    if odd:
+        warnings.append("tags left out (letters, digits, spaces and . _ / + - only): " + ", ".join(odd)[:200])
+    return stored
 
 
 FRONT_MATTER_LINKS = {

@@ -1,0 +1,286 @@
+"""The parser's named rules (README, "Importing ADR files"), each on a real file from ../shared/corpora
+where one shows it, else on a minimal file written for the test."""
+
+from datetime import date
+
+import pytest
+
+from decisions.adr_files import importer
+from decisions.adr_files.parse import decode, parse
+from decisions.adr_files.values import is_guidance, is_placeholder, parse_date, read_title
+from tests.shared import CORPORA
+
+needs_corpora = pytest.mark.skipif(CORPORA is None, reason="../shared/corpora is not on this machine")
+
+
+def real(collection: str, path: str):
+    return parse(path, decode((CORPORA / collection / path).read_bytes()))
+
+
+# Metadata lines.
+
+
+@needs_corpora
+def test_metadata_lines_in_other_languages_with_a_space_before_the_colon_and_a_typo_in_the_key():
+    adr = real("MTES-MCT__dialog", "009_nommage_metier.md")  # "* Créatrion : 2024-05-02", "* Statut : Accepté"
+    assert (adr.status, adr.decided_on) == ("accepted", date(2024, 5, 2))
+    assert adr.deciders.startswith("Florimond Manca, Mathieu Marchois")
+    assert "Créatrion" not in adr.context and "Statut" not in adr.context
+    chinese = real("phodal__adr", "0001-编写完整的单元测试.md")  # "日期: 2017/11/22"
+    assert chinese.decided_on == date(2017, 11, 22)
+
+
+@needs_corpora
+def test_bold_metadata_lines_and_an_update_date_that_is_not_the_filing_date():
+    adr = real("fluxcd__flux2", "0004-insecure-http/README.md")  # **Creation Date:** then **Last update:**
+    assert (adr.status, adr.status_text, adr.decided_on) == ("accepted", "implementable", date(2022, 9, 8))
+    assert adr.sources["date"] == "a metadata line"
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["- Date 2023-03-14", "- Date: [2023-03-14]", "Date 14/03/2023", "* **Date**: 2023-03-14", "日期：2023-03-14"],
+)
+def test_date_line_variants(line):
+    adr = parse("0001-x.md", f"# X\n\n{line}\n- Decider: Ann\n\n## Context\n\nWhy.\n")
+    assert (adr.decided_on, adr.deciders, adr.context) == (date(2023, 3, 14), "Ann", "Why.")
+
+
+# Metadata tables.
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        "| **Status** | Draft |\n|---|---|\n| **Date** | 2023-03-14 |\n| Deciders | Ann, Bo |",
+        "| | |\n|---|---|\n| Status | Draft |\n| Date | 2023-03-14 |\n| Deciders | Ann, Bo |",
+        "| Status | Date | Deciders |\n| --- | :---: | --- |\n| Draft | 2023-03-14 | Ann, Bo |",
+    ],
+)
+def test_metadata_in_a_markdown_table(table):
+    adr = parse("0001-x.md", f"# Use Kafka\n\n{table}\n\n## Context\n\nWhy.\n")
+    assert (adr.status, adr.decided_on, adr.deciders) == ("draft", date(2023, 3, 14), "Ann, Bo")
+    assert adr.context == "Why."
+    assert adr.sources["status"] == "a metadata table"
+
+
+def test_a_table_with_a_supersedes_row_links_and_a_table_of_other_facts_stays_in_the_text():
+    text = "# X\n\n| Status | Proposed |\n|---|---|\n| Supersedes | [ADR-3](0003-old.md) |\n\n## Context\n\nWhy.\n"
+    adr = parse("0004-x.md", text)
+    assert adr.status == "proposed"
+    assert [(link.kind, link.target) for link in adr.links] == [("supersedes", "0003-old.md")]
+    kept = parse("0004-x.md", "# X\n\n| Status | Review |\n|---|---|\n| Impact | High |\n")
+    assert kept.status == "proposed" and "| Impact | High |" in kept.context
+
+
+# Decorated titles and numbers.
+
+
+@pytest.mark.parametrize(
+    ("written", "title", "number"),
+    [
+        ("**ADR 012: Use Kafka**", "Use Kafka", 12),
+        ("ADR-102: Use Kafka", "Use Kafka", 102),
+        ("12 Use Kafka", "Use Kafka", 12),
+        ("12. Use Kafka", "Use Kafka", 12),
+        ("0001 - Angular Reactive Forms", "Angular Reactive Forms", 1),
+        ("RFC-0002 Flux OCI support for Helm", "Flux OCI support for Helm", 2),
+        ("RFC-0011: OpenTelemetry Tracing", "OpenTelemetry Tracing", 11),
+        ("Architecture Decision Record: Configuration", "Configuration", None),
+        ("[Superseded by [ADR-0007](0007-x.md)] Use Kafka", "Use Kafka", None),
+        ("1.5 release plan", "1.5 release plan", None),
+        ("ADR-tools compatibility", "ADR-tools compatibility", None),
+    ],
+)
+def test_decorations_are_not_the_title(written, title, number):
+    read = read_title(written)
+    assert (read.text, read.number) == (title, number)
+
+
+def test_a_status_in_front_of_the_title_is_the_status_and_a_link():
+    adr = parse("0003-x.md", "# [Superseded by [ADR-0007](0007-new.md)] Use Kafka\n\n## Context\n\nWhy.\n")
+    assert (adr.title, adr.status) == ("Use Kafka", "superseded")
+    assert [(link.kind, link.target) for link in adr.links] == [("superseded_by", "0007-new.md")]
+
+
+def test_the_file_name_number_wins_over_the_title_and_the_report_says_so():
+    adr = parse("adr-021-use-kafka.md", "# 12. Use Kafka\n")
+    assert (adr.number, adr.title) == (21, "Use Kafka")
+    assert "the title says 12 but the file name says 21; the file name wins" in adr.warnings
+    loose = parse("0010-rules.md", "# 3 rules for logging\n")
+    assert (loose.number, loose.title) == (10, "3 rules for logging")
+
+
+@needs_corpora
+def test_numbers_in_front_matter_and_file_names():
+    assert real("bitwarden__contributing-docs", "0001-reactive-forms.md").number == 1  # adr: "0001"
+    letterbook = real("Letterbook__Letterbook", "07-posts-data-model.md")  # code: adr-7
+    assert (letterbook.number, letterbook.sources["number"]) == (7, "front matter")
+    arachne = real("arachne-framework__architecture", "adr-002-configuration.md")
+    assert (arachne.number, arachne.title) == (2, "Configuration")
+
+
+@needs_corpora
+def test_a_template_word_as_the_title_gives_way_to_the_front_matter_title():
+    adr = real("Letterbook__Letterbook", "04-error-reporting.md")  # title: Error Reporting, then "# Subject"
+    assert adr.title == "Error Reporting"
+    assert any("template word" in warning for warning in adr.warnings)
+
+
+# Dates.
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("19/06/24", date(2024, 6, 19)),
+        ("6/30/23", date(2023, 6, 30)),
+        ("{8/18/22}", date(2022, 8, 18)),
+        ("July 15 2021", date(2021, 7, 15)),
+        ("Sep 5th, 2023", date(2023, 9, 5)),
+        ("1st Sept. 2023", date(2023, 9, 1)),
+        ("27th of June, 2024", date(2024, 6, 27)),
+        ("15th May 2024", date(2024, 5, 15)),
+        ("2022-12-01: first draft", date(2022, 12, 1)),
+        ("**2022-05-19** partly implemented", date(2022, 5, 19)),
+        ("le 3 mars 2023", None),
+        ("soon", None),
+    ],
+)
+def test_dates_as_people_write_them(written, expected):
+    assert parse_date(written) == expected
+
+
+@needs_corpora
+def test_a_dated_changelog_gives_the_date_when_the_file_has_no_date_line():
+    adr = real("cosmos__interchain-security", "adr-013-equivocation-slashing.md")  # * 1st Sept. 2023: Initial draft
+    assert (adr.decided_on, adr.sources["date"]) == (date(2023, 9, 1), "the changelog")
+
+
+@needs_corpora
+def test_an_impossible_month_is_read_year_day_month_and_flagged():
+    adr = real("fluxcd__flux2", "0007-git-repo-passwordless-auth/README.md")  # 2023-31-07
+    assert adr.decided_on == date(2023, 7, 31)
+    assert any("2023-31-07" in warning for warning in adr.warnings)
+
+
+def _import_dates(*written: str) -> dict[str, tuple[date, list[str]]]:
+    files = [(f"{n:04d}-x.md", f"# X\n\nDate: {when}\n".encode()) for n, when in enumerate(written, start=1)]
+    _, parsed = importer.read_files(files, collection="c")
+    return {adr.path: (adr.decided_on, result.warnings) for adr, result in parsed}
+
+
+def test_an_ambiguous_date_follows_the_collection_and_is_flagged():
+    day_first = _import_dates("04/07/2019", "19/06/2024")
+    assert day_first["0001-x.md"][0] == date(2019, 7, 4)
+    assert "reads two ways; it is read day first" in day_first["0001-x.md"][1][0]
+    month_first = _import_dates("04/07/2019", "8/18/22", "6/30/23")
+    assert month_first["0001-x.md"][0] == date(2019, 4, 7)
+    assert "month first, 7 April 2019 (as 2 of the 2 dates" in month_first["0001-x.md"][1][0]
+    assert not month_first["0002-x.md"][1]
+
+
+# Statuses.
+
+
+@pytest.mark.parametrize(
+    ("written", "status"),
+    [
+        ("Reverted", "deprecated"),
+        ("Partially Accepted", "accepted"),
+        ("Implemented", "accepted"),
+        ("Completed", "accepted"),
+        ("Declined", "rejected"),
+        ("✅ Accepted", "accepted"),
+        ("🤔 Proposed", "proposed"),
+        ("⌛️ Superseded by [ADR-0009](0009-x.md)", "superseded"),
+        ("Accepted. We will revisit this once the migration is done.", "accepted"),
+        ("TBD", "draft"),
+        ("Review", "proposed"),
+        ("ACCEPTÉ", "accepted"),
+        ("已弃用", "deprecated"),
+    ],
+)
+def test_statuses_in_the_wild(written, status):
+    assert parse("0001-x.md", f"# X\n\n## Status\n\n{written}\n").status == status
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "[ accepted | deprecated | … ]",
+        "[Deprecated|Proposed|Accepted]",
+        "列表：提议/通过/完成/已弃用/已取代",
+        "What is the status, such as proposed, accepted, rejected, deprecated or superseded?",
+        "<!-- Must be one of provisional, implementable, implemented -->",
+    ],
+)
+def test_guidance_text_is_not_a_status(line):
+    assert is_guidance(line)
+    adr = parse("0001-x.md", f"# X\n\n## Status\n\n{line}\n\nProposed\n")
+    assert adr.status == "proposed"
+
+
+def test_an_unfilled_template_imports_as_a_draft_with_no_placeholder_data():
+    text = (
+        "# Use Kafka\n\n- Status: [ accepted | deprecated | … ]\n"
+        "- Deciders: [list everyone involved in the decision]\n- Tags: and/or,comma,separated,list\n"
+    )
+    adr = parse("0001-x.md", text)
+    assert (adr.status, adr.deciders, adr.tags) == ("draft", "", "")
+    assert len(adr.warnings) == 3
+
+
+@pytest.mark.parametrize(
+    "value", ["[list everyone involved in the decision]", "{name}", "<name>", "$NOMS", "…", "and/or,comma,separated"]
+)
+def test_placeholders(value):
+    assert is_placeholder(value)
+    assert not is_placeholder("Ada, Rui")
+
+
+@needs_corpora
+def test_a_dated_status_log_is_read_to_its_latest_entry():
+    adr = real("phodal__adr", "0007-在-list-展示-adr-的状态.md")  # 提议, 通过, then 2017/11/24 完成
+    assert (adr.status, adr.status_text, adr.sources["status"]) == ("accepted", "完成", "a dated status log")
+
+
+@needs_corpora
+def test_ticked_checkboxes_give_the_latest_status_and_none_ticked_is_a_draft():
+    superseded = real("Letterbook__Letterbook", "775fdc75_docs-decisions/02-architecture-design-patterns.md")
+    assert (superseded.status, superseded.decided_on) == ("superseded", date(2023, 7, 4))
+    unticked = real("Letterbook__Letterbook", "775fdc75_docs-decisions/08-architecture-update-01.md")
+    assert unticked.status == "draft"
+    assert "no status box is ticked, so it is imported as a draft" in unticked.warnings
+
+
+@needs_corpora
+def test_a_status_history_in_front_matter():
+    adr = real("Letterbook__Letterbook", "02-architecture-design-patterns.md")  # decided, then superseded
+    assert (adr.status, adr.decided_on) == ("superseded", date(2023, 7, 24))
+    assert adr.sources["status"] == "a status history in front matter"
+
+
+def test_a_tag_over_the_limit_is_reported_as_too_long():
+    adr = parse("0001-x.md", "---\ntags: [kafka, " + "a" * 41 + "]\n---\n# X\n")
+    assert adr.tags == "kafka"
+    assert adr.warnings == ["tags left out as longer than 40 characters: " + "a" * 41]
+
+
+# The fidelity report.
+
+
+@needs_corpora
+def test_the_fidelity_report_says_what_was_read_and_from_where():
+    files = importer.read_folder(CORPORA / "cosmos__interchain-security")
+    _, parsed = importer.read_files(files, collection="cosmos")
+    read = {result.path: {row[0]: row[1:] for row in result.read} for _, result in parsed}
+    assert read["adr-013-equivocation-slashing.md"] == {
+        "number": ["13", "the file name"],
+        "title": ["Slashing on the provider for consumer equivocation", "the title"],
+        "status": ["accepted", "the Status section"],
+        "date": ["2023-09-01", "the changelog"],
+        "deciders": ["none", "not stated"],
+        "tags": ["none", "not stated"],
+        "links": ["0", ""],
+    }
