@@ -12,8 +12,17 @@ class ContentSecurityPolicyMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        response.headers.setdefault("Content-Security-Policy", policy())
+        if "Content-Security-Policy" not in response.headers:
+            header = policy()
+            if not response.streaming and DIAGRAM in response.content:
+                # Mermaid draws with <style> elements and style attributes; scripts stay 'self' only,
+                # and the sanitiser keeps authors' Markdown from carrying styles of its own.
+                header = header.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+            response.headers["Content-Security-Policy"] = header
         return response
+
+
+DIAGRAM = b'<pre class="mermaid">'  # what decisions.markdown renders a ```mermaid fence as
 
 
 def policy() -> str:

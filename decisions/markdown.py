@@ -9,6 +9,7 @@ import nh3
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from markdown.inlinepatterns import InlineProcessor
+from pymdownx.superfences import fence_code_format
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em", "h1", "h2", "h3",
@@ -64,12 +65,19 @@ def _new_converter() -> markdown.Markdown:
     return markdown.Markdown(
         extensions=[
             "tables",
-            "fenced_code",
+            # SuperFences: fenced code nests in list items and block quotes, and ```mermaid fences
+            # become <pre class="mermaid"> for static/js/diagrams.js to draw.
+            "pymdownx.superfences",
             "sane_lists",
             "codehilite",
             DecisionLinkExtension(),
         ],
-        extension_configs={"codehilite": {"guess_lang": False, "css_class": "highlight"}},
+        extension_configs={
+            "codehilite": {"guess_lang": False, "css_class": "highlight"},
+            "pymdownx.superfences": {
+                "custom_fences": [{"name": "mermaid", "class": "mermaid", "format": fence_code_format}]
+            },
+        },
         output_format="html",
     )
 

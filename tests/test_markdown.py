@@ -4,6 +4,7 @@ import pytest
 
 from decisions.feeds import xml_text
 from decisions.markdown import render_markdown
+from tests.factories import DecisionFactory
 from tests.html_safety import script_risks
 
 HOSTILE = [
@@ -71,3 +72,25 @@ def test_control_characters_smuggled_by_references_cannot_form_a_script_url():
     html = str(render_markdown("<a href=java&#1&#2&#3&#4&#5&#6&#7&#8&#11&#12script:javascript:alert(1)>XXX</a>"))
     assert "javascript" not in html and "\x01" not in html
     assert script_risks(xml_text(html)) == []
+
+
+def test_code_blocks_nest_in_list_items():
+    html = render_markdown("1. Run:\n\n    ```shell\n    make test\n    ```\n\n2. Then ship.")
+    assert re.search(r"<li>\s*<p>Run:</p>\s*<div class=\"highlight\"><pre>", html), html
+    assert "<code>`" not in html
+
+
+def test_a_mermaid_fence_is_a_diagram_block_that_reads_as_code_without_javascript():
+    html = render_markdown("```mermaid\ngraph LR\n  Orders-->Billing\n```")
+    assert html == '<pre class="mermaid"><code>graph LR\n  Orders--&gt;Billing</code></pre>'
+
+
+def test_only_pages_with_a_diagram_let_inline_styles_in(client, architect):
+    plain = DecisionFactory(author=architect, context="No diagram.")
+    drawn = DecisionFactory(author=architect, context="```mermaid\ngraph LR\n  A-->B\n```")
+    client.force_login(architect)
+    policies = {d.number: client.get(f"/decisions/{d.number}/").headers["Content-Security-Policy"]
+                for d in (plain, drawn)}  # fmt: skip
+    assert "style-src 'self';" in policies[plain.number]
+    assert "style-src 'self' 'unsafe-inline';" in policies[drawn.number]
+    assert "script-src 'self';" in policies[drawn.number]

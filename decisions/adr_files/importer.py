@@ -205,7 +205,9 @@ def read_files(
 
 def fidelity(adr: parse.ParsedAdr) -> list[list[str]]:
     """What the importer understood of a file, and where it read each value."""
-    status = adr.status + (f" (“{adr.status_text}”)" if adr.status_text and adr.status_text.lower() != adr.status else "")
+    status = adr.status + (
+        f" (“{adr.status_text}”)" if adr.status_text and adr.status_text.lower() != adr.status else ""
+    )
     rows = [
         ["number", f"{adr.number}" if adr.number is not None else "none", adr.sources.get("number", "")],
         ["title", adr.title, adr.sources.get("title", "")],

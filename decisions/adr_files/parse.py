@@ -719,9 +719,15 @@ def parse(path: str, text: str) -> ParsedAdr:
         meta.offer("date", changelog, "the changelog")
     written_date, decided_on = _date(meta, warnings)
 
+    definitions = _link_definitions(body)
     context = "\n\n".join(part for part in ["\n".join(leftover).strip(), *fields["context"]] if part)
     decision_text, moved = _split_consequences("\n\n".join(fields["decision_text"]))
     consequences = "\n\n".join(part for part in [*fields["consequences"], moved] if part)
+    context, decision_text, consequences, considered_options, other_sections = (
+        _with_definitions(part, definitions)
+        for part in (context, decision_text, consequences, "\n\n".join(fields["considered_options"]),
+                     "\n\n".join(others))
+    )  # fmt: skip
     in_name = number_source in ("the file name", "the folder name", "the title")
     source_id = f"{number:04d}" if number is not None and in_name else stem
     deciders = _list_value(meta, "deciders", warnings)
@@ -754,8 +760,8 @@ def parse(path: str, text: str) -> ParsedAdr:
         context=context,
         decision_text=decision_text,
         consequences=consequences,
-        considered_options="\n\n".join(fields["considered_options"]),
-        other_sections="\n\n".join(others),
+        considered_options=considered_options,
+        other_sections=other_sections,
         links=links,
         integration=integration,
         warnings=warnings,
@@ -862,6 +868,34 @@ def _tags(meta: _Meta, warnings: list[str]) -> str:
     if odd:
         warnings.append("tags left out (letters, digits, spaces and . _ / + - only): " + ", ".join(odd)[:200])
     return stored
+
+
+_LINK_DEFINITION = re.compile(r"^ {0,3}\[([^\]^][^\]]*)\]:\s*\S+")
+_REFERENCES = re.compile(r"\[([^\[\]]+)\]\[([^\[\]]*)\]|\[([^\[\]]+)\](?![\[(:])")
+
+
+def _label(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def _link_definitions(body: str) -> dict[str, str]:
+    """The file's reference-link definitions (`[adr-08]: ./08-architecture-update-01.md`), by label."""
+    found: dict[str, str] = {}
+    for line, in_fence in _lines_with_fences(body):
+        match = None if in_fence else _LINK_DEFINITION.match(line)
+        if match:
+            found.setdefault(_label(match.group(1)), line.strip())
+    return found
+
+
+def _with_definitions(text: str, definitions: dict[str, str]) -> str:
+    """Rule *reference links*: each field carries the definitions of the links it uses, so `[text][ref]`
+    renders as a link whichever section the definition sat in."""
+    if not definitions or not text:
+        return text
+    used = {_label(match[2] or match[1] or match[3]) for match in _REFERENCES.finditer(text)}
+    missing = [definitions[label] for label in sorted(used) if label in definitions and definitions[label] not in text]
+    return text + "\n\n" + "\n".join(missing) if missing else text
 
 
 FRONT_MATTER_LINKS = {

@@ -1,6 +1,7 @@
 """The parser's named rules (README, "Importing ADR files"), each on a real file from ../shared/corpora
 where one shows it, else on a minimal file written for the test."""
 
+import re
 from datetime import date
 
 import pytest
@@ -8,6 +9,7 @@ import pytest
 from decisions.adr_files import importer
 from decisions.adr_files.parse import decode, parse
 from decisions.adr_files.values import is_guidance, is_placeholder, parse_date, read_title
+from decisions.markdown import render_markdown
 from tests.shared import CORPORA
 
 needs_corpora = pytest.mark.skipif(CORPORA is None, reason="../shared/corpora is not on this machine")
@@ -284,3 +286,29 @@ def test_the_fidelity_report_says_what_was_read_and_from_where():
         "tags": ["none", "not stated"],
         "links": ["0", ""],
     }
+
+
+# Reference links.
+
+
+@needs_corpora
+def test_every_field_sees_the_file_link_definitions():
+    adr = real("Letterbook__Letterbook", "775fdc75_docs-decisions/02-architecture-design-patterns.md")
+    # "- [x] Superseded ([2024-02-16][adr-08])" sits under Status; "[adr-08]: ./08-…" at the end of the file.
+    assert re.search(
+        r'<a href="./08-architecture-update-01.md"[^>]*>2024-02-16</a>', render_markdown(adr.other_sections)
+    )
+    links_in = real("Letterbook__Letterbook", "02-architecture-design-patterns.md")
+    for field in ("context", "decision_text", "consequences", "other_sections"):
+        html = render_markdown(getattr(links_in, field))
+        assert not re.search(r"\[[^\]]+\]\[[^\]]*\]", html), field  # no reference left as literal brackets
+
+
+def test_collapsed_and_shortcut_references_get_their_definitions_too():
+    text = (
+        "# X\n\n## Context\n\nSee [Flux 0.24][] and [the RFC].\n\n## Links\n\n"
+        "[flux 0.24]: https://a.example\n[The RFC]: https://b.example\n"
+    )
+    adr = parse("0001-x.md", text)
+    html = render_markdown(adr.context)
+    assert 'href="https://a.example"' in html and 'href="https://b.example"' in html

@@ -62,7 +62,9 @@ class Command(BaseCommand):
             style = self.style.ERROR if result.outcome == "broken" else (lambda text: text)
             self.stdout.write(style(line))
             if result.read:
-                read = "; ".join(f"{name} {value}" + (f" ({where})" if where else "") for name, value, where in result.read)
+                read = "; ".join(
+                    f"{name} {value}" + (f" ({where})" if where else "") for name, value, where in result.read
+                )
                 self.stdout.write(f"{'':>11}read: {read}")
             for warning in result.warnings:
                 self.stdout.write(f"{'':>11}note: {warning}")
