@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.urls import reverse
 
-from . import factors, webhooks
+from . import factors, images, webhooks
 from .adr_files.importer import collection_slug
 from .models import Comment, Decision, Flow, Review, Service, Team, WebhookSubscription
 from .search import query
@@ -442,7 +442,7 @@ class ImportForm(forms.Form):
     files = MultipleFileField(
         label="ADR files",
         help_text=f"A .zip of your ADR folder, or one or more Markdown files. Up to {UPLOAD_LIMIT_MB} MB in all, "
-        "5,000 files, 1 MB per file.",
+        "10,000 files, 1 MB per file.",
         error_messages={"required": "Choose a .zip or Markdown files to import."},
     )
     collection = forms.CharField(
@@ -512,3 +512,37 @@ class ApiTokenForm(forms.Form):
         if not name:
             raise ValidationError("Give the token a name.")
         return name
+
+
+class AttachmentForm(forms.Form):
+    image = forms.FileField(
+        label="Image",
+        help_text=f"PNG, JPEG, GIF, WebP or SVG, up to {images.MAX_IMAGE_BYTES // 1_000_000} MB.",
+        error_messages={"required": "Choose an image to attach."},
+    )
+    name = forms.CharField(
+        label="Name to link it by",
+        required=False,
+        max_length=300,
+        help_text="The path the Markdown uses, such as images/flow.png. Leave empty to use the file's name; "
+        "the same name again replaces the image.",
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        upload = cleaned.get("image")
+        if upload is None:
+            return cleaned
+        if upload.size > images.MAX_IMAGE_BYTES:
+            raise ValidationError({"image": f"The image is larger than {images.MAX_IMAGE_BYTES // 1_000_000} MB."})
+        name = images.clean_name(cleaned.get("name") or upload.name)
+        if name is None or name.startswith("../"):
+            raise ValidationError({"name": "Give a name ending in .png, .jpg, .gif, .webp or .svg, such as "
+                                           "images/flow.png: no address, no leading / and no “..”."})  # fmt: skip
+        data = upload.read()
+        try:
+            images.check(name, data)
+        except images.NotAnImage as refusal:
+            raise ValidationError({"image": f"This cannot be attached: {refusal}."}) from None
+        cleaned["name"], cleaned["data"] = name, data
+        return cleaned

@@ -2,14 +2,19 @@
 
 import re
 import threading
+from collections.abc import Mapping
+from html import unescape
 from xml.etree import ElementTree  # builds link elements; never parses XML # nosec B405
 
 import markdown
 import nh3
 from django.urls import reverse
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from markdown.inlinepatterns import InlineProcessor
 from pymdownx.superfences import fence_code_format
+
+from .images import clean_name
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em", "h1", "h2", "h3",
@@ -96,8 +101,9 @@ def sanitise_html(html: str) -> str:
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-def render_markdown(text: str) -> SafeString:
-    """Render user Markdown to HTML that is safe to put in a page or a feed."""
+def render_markdown(text: str, images: Mapping[str, str] | None = None) -> SafeString:
+    """Render user Markdown to HTML that is safe to put in a page or a feed. `images` maps the
+    names a decision's Markdown links its images with to the addresses the app serves them at."""
     if not text:
         return SafeString("")
     html = sanitise_html(_converter().convert(text))
@@ -105,4 +111,15 @@ def render_markdown(text: str) -> SafeString:
         # `href=java&#1;&#2;script:` passes the sanitiser as a harmless relative URL; dropping the
         # control characters (as XML must) would turn it into `javascript:`, so clean it again after.
         html = sanitise_html(CONTROL_CHARACTERS.sub("", html))
+    if images:
+        html = IMG_SRC.sub(lambda match: _served(match, images), html)
     return mark_safe(html)  # noqa: S308 (sanitised by nh3 above) # nosec B308 B703
+
+
+IMG_SRC = re.compile(r'(<img\b[^>]*?\bsrc=")([^"]*)(")')
+
+
+def _served(match: re.Match, images: Mapping[str, str]) -> str:
+    name = clean_name(unescape(match.group(2)))
+    url = images.get(name) if name else None
+    return f"{match.group(1)}{escape(url)}{match.group(3)}" if url else match.group(0)

@@ -10,6 +10,7 @@ from django.db.models import F, OuterRef, Subquery
 from django.db.models.functions import Abs, Coalesce
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from simple_history.models import HistoricalRecords
 
 from . import factors, status
@@ -409,6 +410,16 @@ class Decision(models.Model):
     def tag_list(self) -> list[str]:
         return [tag for tag in self.tags.split(",") if tag]
 
+    @cached_property
+    def image_urls(self) -> dict[str, str]:
+        """The names its Markdown links images with, and where the app serves each (no query when
+        no field links an image)."""
+        texts = (self.context, self.decision_text, self.consequences, self.considered_options, self.other_sections)
+        if not any("![" in text or "<img" in text for text in texts):
+            return {}
+        names = self.attachments.values_list("name", flat=True)
+        return {name: reverse("decision_attachment", args=[self.number, name]) for name in names}
+
 
 class DecisionLink(models.Model):
     """A typed link between two decisions beyond `Decision.supersedes`, as ADR files write them."""
@@ -428,6 +439,31 @@ class DecisionLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source.code} {self.get_kind_display().lower()} {self.target.code}"
+
+
+class Attachment(models.Model):
+    """An image a decision shows, kept in the database (so backups and both databases hold it),
+    named by the path its Markdown links it with ("images/flow.png"). Replacing one is a revision."""
+
+    decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="attachments")
+    name = models.CharField(max_length=300)
+    content_type = models.CharField(max_length=40)
+    data = models.BinaryField()
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+    added_at = models.DateTimeField(default=timezone.now)
+    history = HistoricalRecords(excluded_fields=["data"])
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["decision", "name"], name="one_attachment_per_name")]
+
+    def __str__(self) -> str:
+        return f"{self.decision.code}: {self.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("decision_attachment", args=[self.decision.number, self.name])
 
 
 class ApiToken(models.Model):

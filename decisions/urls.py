@@ -2,7 +2,19 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import path
 
 from .feeds import AcceptedFeed, SearchFeed
-from .views import adr_files, catalog, comments, decisions, help, history, insights, people, review, webhooks
+from .views import (
+    adr_files,
+    attachments,
+    catalog,
+    comments,
+    decisions,
+    help,
+    history,
+    insights,
+    people,
+    review,
+    webhooks,
+)
 
 urlpatterns = [
     path("", decisions.decision_list, name="decision_list"),
@@ -12,6 +24,8 @@ urlpatterns = [
     path("decisions/new/", decisions.decision_create, name="decision_create"),
     path("decisions/assess/", decisions.decision_assess, name="decision_assess"),
     path("decisions/<int:number>/", decisions.decision_detail, name="decision_detail"),
+    path("decisions/<int:number>/images/", attachments.attachment_add, name="attachment_add"),
+    path("decisions/<int:number>/images/<path:name>", attachments.decision_attachment, name="decision_attachment"),
     path("decisions/<int:number>/edit/", decisions.decision_edit, name="decision_edit"),
     path("decisions/<int:number>/history/", history.decision_history, name="decision_history"),
     path("decisions/<int:number>/propose/", review.decision_propose, name="decision_propose"),

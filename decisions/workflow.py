@@ -1,4 +1,4 @@
-"""The one door for writes: decisions, reviews, comments, imports, teams, services and flows.
+"""The one door for writes: decisions, reviews, comments, images, imports, teams, services and flows.
 
 Every function here is one domain write, in one transaction, named <entity>_<verb>. It locks
 the rows it changes and works from the locked copy, asks decisions.access whether the user
@@ -12,6 +12,7 @@ cache on commit.
 from __future__ import annotations
 
 import datetime
+import hashlib
 import io
 import logging
 import secrets
@@ -29,13 +30,14 @@ from django.db.models import Exists, F, Max, OuterRef, Q
 from django.utils import timezone
 from django_tasks import task
 
-from . import notifications, overview, search, webhooks
+from . import images, notifications, overview, search, webhooks
 from .access import allowed_moves, can_change_comment, can_comment, can_edit, can_retract_comment, refuse
 from .adr_files import importer
 from .adr_files.importer import ImportReport
 from .models import (
     DECISION_COUNTER,
     KEPT_NUMBERS,
+    Attachment,
     Comment,
     Counter,
     Decision,
@@ -501,6 +503,23 @@ def comment_retract(*, comment: Comment, by: AbstractBaseUser) -> Comment:
 # --- the catalog --------------------------------------------------------------------------
 
 
+def attachment_save(*, decision: Decision, name: str, data: bytes, by: AbstractBaseUser | None) -> Attachment:
+    """Keep an image under `name` (the path the decision's Markdown links it with); the same name
+    again replaces the image, as a new revision. images.NotAnImage says why bytes are refused."""
+    kind = images.check(name, data)
+    digest = hashlib.sha256(data).hexdigest()
+    with _door():
+        attachment = Attachment.objects.select_for_update().filter(decision=decision, name=name).first()
+        if attachment is not None and attachment.sha256 == digest:
+            return attachment
+        attachment = attachment or Attachment(decision=decision, name=name)
+        attachment.content_type, attachment.data, attachment.size, attachment.sha256 = kind, data, len(data), digest
+        attachment.added_by, attachment.added_at = by, timezone.now()
+        attachment._history_user = by
+        attachment.save()
+    return attachment
+
+
 def team_save(*, team: Team) -> Team:
     with _door():
         team.save()
@@ -595,6 +614,12 @@ def adrs_import(
     with _door():
         decisions = _import_decisions(parsed, collection=collection, by=by, advance=progress and progress.advance)
         _import_links(parsed, decisions, collection=collection)
+        for adr, result in parsed:
+            for name, data in adr.images.items():
+                try:
+                    attachment_save(decision=decisions[adr.path], name=name, data=data, by=by)
+                except images.NotAnImage as refusal:
+                    result.warnings.append(f"the image is not kept: {refusal}")
     report.committed = True
     return report
 

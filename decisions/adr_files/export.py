@@ -7,6 +7,7 @@ so an export imported into an empty log gives the same decisions.
 
 from __future__ import annotations
 
+import posixpath
 import re
 import unicodedata
 import zipfile
@@ -17,7 +18,7 @@ from pathlib import Path
 import yaml
 from django.db.models import Prefetch, QuerySet
 
-from .. import factors
+from .. import factors, images
 from ..models import Decision, DecisionLink
 
 FORMATS = {"nygard": "Nygard (adr-tools)", "madr": "MADR (log4brains)", "eventcatalog": "EventCatalog"}
@@ -55,6 +56,7 @@ def for_export(decisions: QuerySet[Decision]) -> QuerySet[Decision]:
         Prefetch("superseded_by", queryset=Decision.objects.only("number", "title", "supersedes")),
         Prefetch("links", queryset=outgoing),
         Prefetch("linked_from", queryset=incoming),
+        "attachments",
     )
 
 
@@ -244,29 +246,64 @@ def index(decisions: list[Decision], fmt: str) -> str:
 WRITERS = {"nygard": nygard, "madr": madr, "eventcatalog": eventcatalog}
 
 
-def files(decisions: Iterable[Decision], fmt: str) -> Iterator[tuple[str, str]]:
-    """(path, text) for each decision, then the index file."""
+def files(decisions: Iterable[Decision], fmt: str) -> Iterator[tuple[str, str | bytes]]:
+    """(path, text) for each decision and (path, bytes) for each of its images, then the index file."""
     written = []
+    placed: dict[str, str] = {}  # image path -> its content's hash, so two decisions' images never collide
     for decision in decisions:
         written.append(decision)
         if fmt == "eventcatalog":
-            yield f"adrs/{eventcatalog_id(decision)}/index.mdx", eventcatalog(decision)
+            path, text = f"adrs/{eventcatalog_id(decision)}/index.mdx", eventcatalog(decision)
         else:
-            yield file_name(decision), WRITERS[fmt](decision)
+            path, text = file_name(decision), WRITERS[fmt](decision)
+        text, pictures = _images_beside(path, text, decision, placed)
+        yield path, text
+        yield from pictures
     written.sort(key=lambda decision: decision.number)
     yield "index.md", index(written, fmt)
 
 
+def _images_beside(path: str, text: str, decision: Decision, placed: dict[str, str]):
+    """The decision's images, where its links find them beside its file; an image that would land
+    outside the export or on another decision's different image goes to images/ADR-NNNN/ instead,
+    and the file's links follow it."""
+    folder = posixpath.dirname(path)
+    pictures = []
+    for attachment in decision.attachments.all():
+        where = posixpath.normpath(posixpath.join(folder, attachment.name))
+        if where.startswith("../") or placed.get(where, attachment.sha256) != attachment.sha256:
+            where = f"images/{decision.code}/{posixpath.basename(attachment.name)}"
+            text = _relink(text, attachment.name, posixpath.relpath(where, folder or "."))
+        if where not in placed:
+            placed[where] = attachment.sha256
+            pictures.append((where, bytes(attachment.data)))
+    return text, pictures
+
+
+def _relink(text: str, name: str, new: str) -> str:
+    def swap(match):
+        target = match.group(1) or match.group(2)
+        if images.clean_name(target) != name:
+            return match.group(0)
+        return match.group(0).replace(target, new, 1)
+
+    return images.IMAGE_LINK.sub(swap, text)
+
+
 def write_folder(target: Path, decisions: Iterable[Decision], fmt: str, advance=None) -> int:
     """Write the files; return how many decisions were written."""
-    count = -1  # the index is not a decision
-    for path, text in files(decisions, fmt):
+    count = 0
+    for path, content in files(decisions, fmt):
         destination = target / path
         destination.parent.mkdir(parents=True, exist_ok=True)
-        destination.write_text(text, encoding="utf-8")
-        count += 1
-        if advance and path != "index.md":
-            advance(1)
+        if isinstance(content, bytes):
+            destination.write_bytes(content)
+            continue
+        destination.write_text(content, encoding="utf-8")
+        if path != "index.md":
+            count += 1
+            if advance:
+                advance(1)
     if fmt == "nygard":
         (target / ".adr-dir").write_text(".\n", encoding="utf-8")  # so adr-tools works inside the folder
     return count

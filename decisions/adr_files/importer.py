@@ -17,11 +17,12 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 
+from .. import images
 from ..models import Decision, DecisionLink, Flow
 from . import parse, values
 
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdx")
-MAX_FILES = 5_000
+MAX_FILES = 10_000  # an export of 5,000 decisions is 5,001 files, plus the images they show
 MAX_TOTAL_BYTES = 50_000_000
 UNPACK_CHUNK = 64 * 1024
 MAX_RATIO, RATIO_CHECKED_FROM = 100, 1_000_000  # text packs 3-10 times; a zip bomb about 1,000
@@ -106,8 +107,8 @@ def read_folder(root: Path) -> list[tuple[str, bytes]]:
 
 def read_zip(source) -> list[tuple[str, bytes]]:
     """The files of a zip, unpacked a chunk at a time and counted as they come out: the limits
-    hold whatever its headers claim. Files other than Markdown are listed, not unpacked (the
-    import reads Markdown only)."""
+    hold whatever its headers claim. Files other than Markdown and images are listed, not
+    unpacked (the import reads nothing else)."""
     try:
         archive = zipfile.ZipFile(source)
     except (zipfile.BadZipFile, OSError, ValueError):
@@ -125,7 +126,8 @@ def read_zip(source) -> list[tuple[str, bytes]]:
                 continue
             if name.lower().endswith(ARCHIVE_SUFFIXES):
                 raise CollectionError(f"The zip holds another archive, {name[-100:]}: unpack it and import its files.")
-            data = _unpack(archive, info, name, MAX_TOTAL_BYTES - unpacked) if _is_markdown(name) else b""
+            wanted = _is_markdown(name) or images.is_image_name(name)
+            data = _unpack(archive, info, name, MAX_TOTAL_BYTES - unpacked) if wanted else b""
             unpacked += len(data)
             files.append((name, data))
     return _without_common_folder(files)
@@ -152,14 +154,15 @@ def pack_zip(files: list[tuple[str, bytes]]) -> bytes:
 
 
 def _unpack(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, budget: int) -> bytes:
-    """One member's bytes, up to one past parse.MAX_FILE_BYTES (enough to say it is too large)."""
+    """One member's bytes, up to one chunk past its limit (enough to say it is too large)."""
+    limit = images.MAX_IMAGE_BYTES if images.is_image_name(name) else parse.MAX_FILE_BYTES
     if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
         raise CollectionError(f"{name[-100:]} is packed with a method the import does not unpack; "
                               "zip the folder with the usual (deflate) compression.")  # fmt: skip
     chunks, size = [], 0
     try:
         with archive.open(info) as member:
-            while size <= parse.MAX_FILE_BYTES and (chunk := member.read(UNPACK_CHUNK)):
+            while size <= limit and (chunk := member.read(UNPACK_CHUNK)):
                 size += len(chunk)
                 if size > budget:
                     raise CollectionError(f"The zip unpacks to more than {MAX_TOTAL_BYTES // 1_000_000} MB.")
@@ -191,12 +194,17 @@ def read_files(
     `advance(1)` is called for each file read."""
     report = ImportReport(collection=collection)
     parsed: list[tuple[parse.ParsedAdr, FileResult]] = []
+    pictures = {path: data for path, data in files if images.is_image_name(path)}
     for path, data in files:
         read = _read(path, data, report, collection)
         if read is not None:
             parsed.append(read)
         if advance:
             advance(1)
+    used = set()
+    for adr, result in parsed:
+        used |= _find_images(adr, result, pictures)
+    report.ignored -= len(used)
     settle_dates(parsed)
     for adr, result in parsed:
         result.read = fidelity(adr)
@@ -218,6 +226,23 @@ def fidelity(adr: parse.ParsedAdr) -> list[list[str]]:
         ["links", f"{len(adr.links)}", ""],
     ]
     return [[name, value[:120], where if value != "none" else "not stated"] for name, value, where in rows]
+
+
+def _find_images(adr: parse.ParsedAdr, result: FileResult, pictures: dict[str, bytes]) -> set[str]:
+    """Rule *images come along*: the images a file links (`![](images/flow.png)`) that the import
+    holds become the decision's attachments, under the name the link uses."""
+    found = set()
+    for target in images.linked(adr.text):
+        name = images.clean_name(target)
+        if name is None or name in adr.images:
+            continue
+        path = posixpath.normpath(posixpath.join(posixpath.dirname(adr.path), name))
+        if path in pictures:
+            adr.images[name] = pictures[path]
+            found.add(path)
+        else:
+            result.warnings.append(f"the image {name} is not in the import, so the decision shows its link only")
+    return found
 
 
 def settle_dates(parsed: list[tuple[parse.ParsedAdr, FileResult]]) -> None:

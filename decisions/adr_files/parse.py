@@ -143,6 +143,8 @@ class ParsedAdr:
     sources: dict[str, str] = field(default_factory=dict)
     # The date as written, for the import's rule on dates that read two ways (04/07/2019).
     written_date: WrittenDate | None = None
+    # The images the file links that the import holds: name as linked ("images/flow.png") -> bytes.
+    images: dict[str, bytes] = field(default_factory=dict)
 
 
 @dataclass

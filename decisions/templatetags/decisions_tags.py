@@ -16,6 +16,12 @@ def markdown_filter(text: str) -> SafeString:
 
 
 @register.filter
+def markdown_in(text: str, decision) -> SafeString:
+    """{{ decision.context|markdown_in:decision }}: Markdown that shows the decision's own images."""
+    return render_markdown(text, decision.image_urls)
+
+
+@register.filter
 def changeable_by(comment, user) -> bool:
     """{% if comment|changeable_by:user %}: the access rule, not a copy of it in the template."""
     return access.can_change_comment(user, comment)

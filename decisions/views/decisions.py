@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from .. import access, factors, paging, search, timeline, workflow
 from ..adr_files import export
 from ..forms import (
+    AttachmentForm,
     CommentForm,
     DecisionForm,
     LogFilterForm,
@@ -123,6 +124,8 @@ def detail_context(request: HttpRequest, decision: Decision, **forms) -> dict:
             replies.setdefault(comment.parent_id, []).append(comment)
     for comment in threads:
         comment.thread_replies = replies.get(comment.pk, [])
+    attachments = list(decision.attachments.only("decision", "name", "size", "content_type"))
+    decision.image_urls = {a.name: reverse("decision_attachment", args=[decision.number, a.name]) for a in attachments}
     return {
         "decision": decision,
         # Unordered on purpose: ordering by number made SQLite walk the whole table instead of the index.
@@ -139,6 +142,8 @@ def detail_context(request: HttpRequest, decision: Decision, **forms) -> dict:
         "timeline": timeline.decision_timeline(
             decision=decision, history=history, comments=comments, reviews=reviews, transitions=transitions
         ),
+        "attachments": attachments,
+        "attachment_form": AttachmentForm(),
         "comment_form": forms.get("comment_form") or CommentForm(),
         "review_form": forms.get("review_form") or ReviewForm(),
         "transition_form": forms.get("transition_form") or TransitionForm(),

@@ -125,8 +125,11 @@ def _zip(files: dict[str, bytes]) -> io.BytesIO:
 
 
 def test_a_zip_of_a_folder_reads_like_the_folder():
-    files = importer.read_zip(_zip({"adr/0001-a.md": b"# A", "adr/img.png": b"\x89PNG", "__MACOSX/._x": b""}))
-    assert files == [("0001-a.md", b"# A"), ("img.png", b"")]  # listed; only Markdown is unpacked
+    files = importer.read_zip(
+        _zip({"adr/0001-a.md": b"# A", "adr/img.png": b"\x89PNG", "adr/notes.pdf": b"%PDF", "__MACOSX/._x": b""})
+    )
+    # Markdown and images are unpacked; anything else is listed only
+    assert files == [("0001-a.md", b"# A"), ("img.png", b"\x89PNG"), ("notes.pdf", b"")]
 
 
 @pytest.mark.parametrize(

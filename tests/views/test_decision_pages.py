@@ -94,10 +94,15 @@ class TestDecisionDetail:
         for index in range(25):
             top = CommentFactory(decision=decision, body=f"Comment {index}")
             CommentFactory(decision=decision, parent=top)
-        # Two more than before imports: the links out of and into the decision.
-        with django_assert_max_num_queries(14):
+        decision.context = " ".join(f"![{n}]({n}.png)" for n in range(3))
+        decision.save()
+        for n in range(3):
+            workflow.attachment_save(decision=decision, name=f"{n}.png", data=b"\x89PNG\r\n\x1a\n", by=architect)
+        # Two more than before imports: the links out of and into the decision; one more for its images.
+        with django_assert_max_num_queries(15):
             page = manager_client.get(reverse("decision_detail", args=[decision.number])).content.decode()
         assert page.count('class="comment"') == 50
+        assert page.count(f'src="/decisions/{decision.number}/images/') == 3
         assert page.count("<dt>Amends</dt>") == 5 and page.count("<dt>Related to</dt>") == 5
 
 
