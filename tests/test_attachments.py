@@ -126,7 +126,9 @@ def test_only_people_who_may_edit_attach_and_only_people_who_may_view_see(db, ar
 
 
 def test_export_writes_images_beside_the_files_and_the_round_trip_keeps_them(db, architect, tmp_path):
-    one = DecisionFactory(author=architect, title="One", context="![flow](images/flow.png)")
+    one = DecisionFactory(
+        author=architect, title="One", context="![flow](images/flow.png)\n\n```mermaid\ngraph LR\n  A-->B\n```"
+    )
     two = DecisionFactory(author=architect, title="Two", context="![flow](images/flow.png) ![up](../up.png)")
     workflow.attachment_save(decision=one, name="images/flow.png", data=PNG, by=architect)
     workflow.attachment_save(decision=two, name="images/flow.png", data=GIF, by=architect)  # same name, other image
@@ -135,6 +137,7 @@ def test_export_writes_images_beside_the_files_and_the_round_trip_keeps_them(db,
     assert (tmp_path / "images/flow.png").read_bytes() == PNG
     moved = tmp_path / f"images/{two.code}/flow.png"
     assert moved.read_bytes() == GIF and (tmp_path / f"images/{two.code}/up.png").read_bytes() == PNG
+    assert "```mermaid\ngraph LR\n  A-->B\n```" in (tmp_path / export.file_name(one)).read_text()
     text = (tmp_path / export.file_name(two)).read_text()
     assert f"![flow](images/{two.code}/flow.png)" in text and f"![up](images/{two.code}/up.png)" in text
 

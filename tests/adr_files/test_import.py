@@ -208,3 +208,8 @@ def test_progress_reads_every_file_then_saves_every_decision(db):
     _import(files, skip_broken=True, progress=steps)
     assert steps.phases == [(workflow.READING, 4), (workflow.SAVING, 1)]
     assert steps.counts == [4, 1]
+
+
+def test_an_export_of_5000_decisions_with_its_index_reads_back():
+    exported = {f"{n:04d}-decision.md": b"# X\n" for n in range(1, 5001)} | {"index.md": b"# ADRs\n"}
+    assert len(importer.read_zip(_zip(exported))) == 5001
