@@ -148,3 +148,9 @@ def test_export_writes_images_beside_the_files_and_the_round_trip_keeps_them(db,
         f"images/{two.code}/flow.png": GIF,
         f"images/{two.code}/up.png": PNG,
     }
+
+
+def test_images_uploaded_beside_loose_markdown_files_are_found_by_name(db, architect):
+    files = [("0001-use-kafka.md", ADR), ("flow.png", PNG), ("diagram.svg", SVG)]  # no folders, as a browser sends
+    workflow.adrs_import(files, collection="loose", by=architect)
+    assert sorted(Attachment.objects.values_list("name", flat=True)) == ["diagram.svg", "images/flow.png"]

@@ -237,6 +237,9 @@ def _find_images(adr: parse.ParsedAdr, result: FileResult, pictures: dict[str, b
         if name is None or name in adr.images:
             continue
         path = posixpath.normpath(posixpath.join(posixpath.dirname(adr.path), name))
+        if path not in pictures:  # files uploaded side by side lose their folders: match the one of that name
+            alike = [other for other in pictures if posixpath.basename(other) == posixpath.basename(name)]
+            path = alike[0] if len(alike) == 1 else path
         if path in pictures:
             adr.images[name] = pictures[path]
             found.add(path)

@@ -57,6 +57,9 @@ SECTION_FIELDS = {
     "options envisagées": "considered_options",
 }
 STATUS_SECTIONS = {"status", "statut", "状态", "estado", "decision status"}
+# Sections that hold a record's metadata (a table or key lines); what is not metadata stays in them.
+METADATA_SECTIONS = {"metadata", "meta", "properties", "page properties", "document information", "details",
+                     "record", "decision record", "information", "info"}  # fmt: skip
 # Rule *a dated changelog gives the filing date* when the file states no date of its own.
 CHANGELOG_SECTIONS = {"changelog", "change log", "history", "revision history", "document history", "version history",
                       "status history", "implementation history", "changes"}  # fmt: skip
@@ -80,14 +83,16 @@ _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 # Rule *metadata lines*: `Status: x`, `- Date: x`, `* Date : x`, `**Status:** x`, `日期: x`, and for a date
 # the colon may be missing (`- Date 2023-03-14`). The keys teams use, in the languages met so far:
 META_KEYS = {
-    **dict.fromkeys(["status", "statut", "estado", "stato", "状态", "state"], "status"),
+    **dict.fromkeys(["status", "statut", "estado", "stato", "状态", "state", "current status", "adr status",
+                     "decision status"], "status"),
     **dict.fromkeys(["date", "datum", "fecha", "日期", "created", "created on", "created at", "creation date",
                      "date created", "creation", "création", "date de création", "decided on", "decision date",
-                     "date of decision", "filed", "filed on"], "date"),
+                     "date of decision", "filed", "filed on", "date decided", "accepted on", "approved on",
+                     "proposed on", "date proposed", "created date", "decision-date", "decided"], "date"),
     **dict.fromkeys(["deciders", "decider", "decision-makers", "decision makers", "decision maker", "decisionmakers",
                      "approvers", "approver", "personnes impliquées", "participants", "决策者", "decisores",
-                     "entscheider"], "deciders"),
-    **dict.fromkeys(["tags", "tag", "labels", "keywords", "étiquettes", "标签"], "tags"),
+                     "entscheider", "decided by", "approved by"], "deciders"),
+    **dict.fromkeys(["tags", "tag", "labels", "keywords", "categories", "topics", "étiquettes", "标签"], "tags"),
     **dict.fromkeys(["revisit on", "revisit-on", "review date", "next review", "next review date"], "revisit-on"),
 }  # fmt: skip
 _META_LINE = re.compile(
@@ -651,11 +656,10 @@ def parse(path: str, text: str) -> ParsedAdr:
     warnings: list[str] = []
 
     meta = _Meta()
-    for key in ("status", "date", "tags", "x-tags", "decision-makers", "deciders", "decisionmakers", "created",
-                "x-next-review-date", "revisit-on"):  # fmt: skip
-        name = {"x-tags": "tags", "decision-makers": "deciders", "decisionmakers": "deciders", "created": "date",
-                "x-next-review-date": "revisit-on"}.get(key, key)  # fmt: skip
-        meta.offer(name, front.get(key), "front matter")
+    for key, value in front.items():
+        name = {"x-tags": "tags", "x-next-review-date": "revisit-on"}.get(key) or meta_key(key.replace("-", " "))
+        if name:
+            meta.offer(name, value, "front matter")
     history = _status_history(front)
     if history:
         meta.offer("status", history.text, history.source)
@@ -678,6 +682,10 @@ def parse(path: str, text: str) -> ParsedAdr:
         if key == STYLE_SECTION and not integration:
             integration = _integration(section)
             continue
+        if key in METADATA_SECTIONS:
+            section.lines = _read_metadata(section.lines, meta)
+            if not section.body:
+                continue
         if key in CHANGELOG_SECTIONS and changelog is None:
             changelog = _changelog_date(section)
         if key == "links":
@@ -708,6 +716,8 @@ def parse(path: str, text: str) -> ParsedAdr:
     if title.status:
         meta.offer("status", title.status, "the title")
         links += find_links(title.status)
+    if isinstance(meta.get("status"), str) and (when := _date_inside(meta.get("status"))):
+        meta.offer("date", when, "the status line")  # "Accepted on 2023-03-14"
     if meta.get("status") and meta.get("status") is not values.UNSET:
         links += find_links(str(meta.get("status")))
     links += _front_matter_links(front)
@@ -777,7 +787,8 @@ def _status(meta: _Meta, warnings: list[str]) -> tuple[str, str]:
     written = meta.get("status")
     if written is values.UNSET:
         return UNKNOWN_STATUS, ""
-    text = _clean_value(written or "").strip("*_ ")
+    # Rule *a crossed-out status is the old one*: "~~Proposed~~ Accepted" is accepted.
+    text = re.sub(r"~~.*?~~", "", _clean_value(written or "")).strip("*_ ")
     if not text:
         return MISSING_STATUS, ""
     if is_guidance(text):
@@ -835,6 +846,8 @@ def _date(meta: _Meta, warnings: list[str]) -> tuple[WrittenDate | None, date | 
         if not is_placeholder(text):
             warnings.append(f'the date "{text[:80]}" could not be read')
         return None, None
+    if reading.month_only:
+        warnings.append(f"the date “{reading.text}” names a month only, so it is read as the 1st")
     if reading.swapped:
         warnings.append(f"the date “{reading.text}” has no such month, so it is read as year, day, month: "
                         f"{reading.value:%-d %B %Y}")  # fmt: skip

@@ -150,6 +150,11 @@ _COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})(?!\d)")
 _NUMERIC = re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4}|\d{2})(?!\d)")
 _DAY_MONTH_YEAR = re.compile(rf"(\d{{1,2}}){_ORDINAL}\.?\s+(?:of\s+|de\s+)?({_MONTH})\.?,?\s+(\d{{4}})(?!\d)", re.I)
 _MONTH_DAY_YEAR = re.compile(rf"({_MONTH})\.?\s+(\d{{1,2}}){_ORDINAL},?\s+(\d{{4}})(?!\d)", re.I)
+_MONTH_YEAR = re.compile(rf"({_MONTH})\.?,?\s+(\d{{4}})(?!\d)", re.I)
+_WEEKDAY = re.compile(
+    r"^(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+|^(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche),?\s+",
+    re.I,
+)
 # What wraps a date in real files: [2023-03-14], {8/18/22}, (2023-06-20), **2022-05-19**, "2024-01-02".
 _WRAPPING = re.compile(r"^[\s\[\]{}()*_`\"'“”]+")
 
@@ -164,6 +169,7 @@ class WrittenDate:
     other: date | None = None
     day_first: bool | None = None  # what an unambiguous D/M or M/D date shows; None for ISO or words
     swapped: bool = False  # year-day-month, as in 2023-31-07
+    month_only: bool = False  # "July 2021", read as the 1st
 
     @property
     def ambiguous(self) -> bool:
@@ -177,6 +183,7 @@ def read_date(value, *, day_first: bool = True) -> WrittenDate | None:
     if isinstance(value, date):
         return WrittenDate(value.isoformat(), value)
     text = _WRAPPING.sub("", strip_comments(str(value or ""))).strip()[:60]
+    text = _WEEKDAY.sub("", text)
     if not text:
         return None
     if match := _ISO.match(text):
@@ -202,6 +209,9 @@ def read_date(value, *, day_first: bool = True) -> WrittenDate | None:
         day, month, year = int(match.group(1)), _MONTHS[match.group(2).lower()], int(match.group(3))
     elif match := _MONTH_DAY_YEAR.match(text):
         month, day, year = _MONTHS[match.group(1).lower()], int(match.group(2)), int(match.group(3))
+    elif match := _MONTH_YEAR.match(text):  # "July 2021": the month is what the file knows
+        found = _date(int(match.group(2)), _MONTHS[match.group(1).lower()], 1)
+        return WrittenDate(match.group(0), found, month_only=True) if found else None
     else:
         return None
     found = _date(year, month, day)
@@ -237,7 +247,7 @@ def _date(year: int, month: int, day: int) -> date | None:
 _EMPHASIS = re.compile(r"^(\*\*|__|\*|_|`)(.+)\1$")
 _STATUS_PREFIX = re.compile(r"^\[((?:[^\[\]]|\[[^\[\]]*\](?:\([^)]*\))?)+)\]\s*(?!\()(.+)$")
 _KIND = r"(?:architectur(?:e|al) decision record|decision record|adr|rfc|kep)"
-_KIND_AND_NUMBER = re.compile(rf"^{_KIND}\s*[-_ ]?\s*#?(\d{{1,6}})(?:[.:)]?\s+|\s+[-–—]\s+)(.+)$", re.I)
+_KIND_AND_NUMBER = re.compile(rf"^{_KIND}\s*[-_ ]?\s*#?(\d{{1,6}})(?:\s+[-–—]\s+|[.:)]?\s+)(.+)$", re.I)
 _KIND_ONLY = re.compile(rf"^{_KIND}\s*(?::|\s[–—-])\s*(.+)$", re.I)
 _NUMBER_PUNCTUATED = re.compile(r"^#?(\d{1,6})(?:[.:)]\s+|\s+[-–—]\s+)(.+)$")
 _NUMBER_SPACE = re.compile(r"^(\d{1,6})\s+(\D.*)$")

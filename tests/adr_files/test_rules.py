@@ -312,3 +312,40 @@ def test_collapsed_and_shortcut_references_get_their_definitions_too():
     adr = parse("0001-x.md", text)
     html = render_markdown(adr.context)
     assert 'href="https://a.example"' in html and 'href="https://b.example"' in html
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("Monday, 15 July 2021", date(2021, 7, 15)),
+        ("Tue Jul 15 2025", date(2025, 7, 15)),
+        ("July 2021", date(2021, 7, 1)),
+    ],
+)
+def test_weekdays_and_month_only_dates(written, expected):
+    assert parse_date(written) == expected
+
+
+def test_a_month_only_date_is_flagged():
+    adr = parse("0001-x.md", "# X\n\nDate: July 2021\n")
+    assert adr.decided_on == date(2021, 7, 1)
+    assert "names a month only" in adr.warnings[0]
+
+
+def test_a_crossed_out_status_is_the_old_one_and_a_dated_status_gives_the_date():
+    adr = parse("0001-x.md", "# X\n\n## Status\n\n~~Proposed~~ Accepted on 2023-03-14\n")
+    assert (adr.status, adr.decided_on, adr.sources["date"]) == ("accepted", date(2023, 3, 14), "the status line")
+
+
+def test_a_metadata_section_and_front_matter_keys_in_any_of_the_known_words():
+    text = (
+        "---\nstatut: Accepté\ndecided by: [Ann]\n---\n# X\n\n"
+        "## Metadata\n\n| Date | 2023-03-14 |\n|---|---|\n\n## Context\n\nWhy.\n"
+    )
+    adr = parse("0001-x.md", text)
+    assert (adr.status, adr.deciders, adr.decided_on) == ("accepted", "Ann", date(2023, 3, 14))
+    assert "Metadata" not in adr.other_sections
+
+
+def test_a_kind_number_and_dash_before_the_title():
+    assert read_title("ADR-0001 - Use Kafka").text == "Use Kafka"
