@@ -91,6 +91,7 @@ class Permissions:
     propose: bool
     # (status, button label) for every other move the user may make now.
     moves: list[tuple[str, str]]
+    supersede: bool = False  # start a new decision that replaces this accepted one
 
 
 def permissions_for(user: AbstractBaseUser, decision: Decision, requests: Iterable[ReviewRequest]) -> Permissions:
@@ -101,6 +102,7 @@ def permissions_for(user: AbstractBaseUser, decision: Decision, requests: Iterab
         review=can_review(user, decision, requests),
         propose=Status.PROPOSED in moves,
         moves=[(status, move_label(decision.status, status)) for status in moves if status != Status.PROPOSED],
+        supersede=decision.status == Status.ACCEPTED and user.has_perm("decisions.add_decision"),
     )
 
 

@@ -3,7 +3,7 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 
 from . import factors, images, webhooks
 from .adr_files.importer import collection_slug
@@ -64,6 +64,31 @@ class IdMultipleChoiceField(forms.ModelMultipleChoiceField):
         return super()._check_values(value)
 
 
+class DecisionPickField(IdChoiceField):
+    """A decision named by its id as people write it ("ADR-0012", "12", "ADR-12 Use Kafka"), typed
+    or picked from the suggestions the server finds as you type (decision_pick)."""
+
+    default_error_messages = {
+        "invalid_choice": "No decision has that id. Type its number, such as ADR-12, or pick one of the suggestions."
+    }
+
+    def prepare_value(self, value):
+        if isinstance(value, int):
+            value = self.queryset.filter(pk=value).first()
+        if isinstance(value, Decision):
+            return f"{value.code} {value.title}"
+        return value
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        match = re.match(r"^\s*(?:ADR[-\s]?)?0*(\d{1,7})\b", str(value), re.IGNORECASE)
+        decision = self.queryset.filter(number=int(match.group(1))).first() if match else None
+        if decision is None:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return decision
+
+
 ID_FIELDS = {"flow": IdChoiceField, "supersedes": IdChoiceField, "team": IdChoiceField,
              "producer": IdChoiceField, "owner_team": IdChoiceField, "consumers": IdMultipleChoiceField}  # fmt: skip
 
@@ -118,8 +143,19 @@ class DecisionForm(forms.ModelForm):
             "revisit_on",
             "supersedes",
         ]
-        field_classes = ID_FIELDS
+        field_classes = ID_FIELDS | {"supersedes": DecisionPickField}
         widgets = {
+            "supersedes": forms.TextInput(
+                attrs={
+                    "list": "supersedes-options",
+                    "autocomplete": "off",
+                    "placeholder": "ADR number or title",
+                    "hx-get": reverse_lazy("decision_pick"),
+                    "hx-trigger": "input changed delay:250ms",
+                    "hx-target": "#supersedes-options",
+                    "hx-sync": "this:replace",
+                }  # fmt: skip
+            ),
             "decided_on": forms.DateInput(attrs={"type": "date"}),
             "revisit_on": forms.DateInput(attrs={"type": "date"}),
             "style": forms.RadioSelect,
@@ -137,8 +173,8 @@ class DecisionForm(forms.ModelForm):
             self.initial["caller_needs_result"] = "true" if self.instance.caller_needs_result else "false"
         self.fields["flow"].queryset = Flow.objects.order_by("name")
         self.fields["flow"].empty_label = "No flow: a general decision"
-        self.fields["supersedes"].queryset = Decision.objects.exclude(pk=self.instance.pk).only("number", "title")
-        self.fields["supersedes"].empty_label = "Nothing"
+        self.fields["supersedes"].queryset = Decision.objects.only("number", "title")
+        self.fields["supersedes"].help_text = "The decision this one replaces: type its number or words of its title."
         self.fields["style"].choices = [
             ("sync", "Sync: the caller waits for the answer"),
             ("command", "Command: send “do this” to one known receiver"),
@@ -441,8 +477,8 @@ UPLOAD_LIMIT_MB = 20
 class ImportForm(forms.Form):
     files = MultipleFileField(
         label="ADR files",
-        help_text=f"A .zip of your ADR folder, or one or more Markdown files. Up to {UPLOAD_LIMIT_MB} MB in all, "
-        "10,000 files, 1 MB per file.",
+        help_text=f"A .zip of your ADR folder, or Markdown files with the images they show. Up to "
+        f"{UPLOAD_LIMIT_MB} MB in all, 10,000 files, 1 MB per file (5 MB per image).",
         error_messages={"required": "Choose a .zip or Markdown files to import."},
     )
     collection = forms.CharField(

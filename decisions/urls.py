@@ -23,6 +23,7 @@ urlpatterns = [
     path("decisions/export.zip", adr_files.adr_export, name="adr_export"),
     path("decisions/new/", decisions.decision_create, name="decision_create"),
     path("decisions/assess/", decisions.decision_assess, name="decision_assess"),
+    path("decisions/pick/", decisions.decision_pick, name="decision_pick"),
     path("decisions/<int:number>/", decisions.decision_detail, name="decision_detail"),
     path("decisions/<int:number>/images/", attachments.attachment_add, name="attachment_add"),
     path("decisions/<int:number>/images/<path:name>", attachments.decision_attachment, name="decision_attachment"),

@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .. import access, factors, paging, search, timeline, workflow
 from ..adr_files import export
@@ -125,6 +125,7 @@ def detail_context(request: HttpRequest, decision: Decision, **forms) -> dict:
     for comment in threads:
         comment.thread_replies = replies.get(comment.pk, [])
     attachments = list(decision.attachments.only("decision", "name", "size", "content_type"))
+    review, can = workflow.review_state(requests), access.permissions_for(request.user, decision, requests)
     decision.image_urls = {a.name: reverse("decision_attachment", args=[decision.number, a.name]) for a in attachments}
     return {
         "decision": decision,
@@ -135,8 +136,10 @@ def detail_context(request: HttpRequest, decision: Decision, **forms) -> dict:
         ),
         "links": decision_links(decision),
         "assessment": decision.assessment,
-        "review": workflow.review_state(requests),
-        "can": access.permissions_for(request.user, decision, requests),
+        "review": review,
+        "can": can,
+        "side_panel": decision.status == Decision.Status.PROPOSED
+        or bool(review.approved or review.changes_requested or review.waiting or can.moves),
         "threads": threads,
         "reviews": reviews,
         "timeline": timeline.decision_timeline(
@@ -161,6 +164,10 @@ def decision_create(request: HttpRequest) -> HttpResponse:
     initial = {}
     if flow_id := request.GET.get("flow", ""):
         initial["flow"] = flow_id if flow_id.isdigit() else None
+    older = request.GET.get("supersedes", "")
+    if older.isdigit() and (replaced := Decision.objects.filter(number=int(older[:7])).first()):
+        # "Supersede with a new decision": a draft for the same flow that replaces this one.
+        initial |= {"supersedes": replaced, "flow": replaced.flow_id}
     return _decision_form(request, Decision(), initial)
 
 
@@ -254,6 +261,22 @@ def decision_assess(request: HttpRequest) -> HttpResponse:
     decision = Decision.objects.filter(number=number).first() if number.isdigit() else None
     form = DecisionForm(request.POST, instance=decision or Decision())
     return render(request, "decisions/_assess_response.html", _assessment_context(form, decision or Decision()))
+
+
+PICK_LIMIT = 10
+
+
+@require_GET
+def decision_pick(request: HttpRequest) -> HttpResponse:
+    """Suggestions for the "Supersedes" field (htmx): the decision whose number was typed, then the
+    newest matches of the words, as <option>s of its datalist."""
+    text = request.GET.get("supersedes", "")[:200]
+    found: list[Decision] = []
+    if number := re.match(r"^\s*(?:ADR[-\s]?)?0*(\d{1,7})\s*$", text, re.IGNORECASE):
+        found = list(Decision.objects.filter(number=int(number.group(1))).only("number", "title"))
+    elif text.strip():
+        found = list(search.search(Decision.objects.only("number", "title"), text).order_by("-number")[:PICK_LIMIT])
+    return render(request, "decisions/_decision_options.html", {"decisions": found})
 
 
 @require_POST

@@ -72,7 +72,7 @@ def test_a_proposal_is_reviewed_changed_approved_and_accepted(browser: Browser, 
     rui.get_by_role("button", name="Submit review").click()
     ada.goto(url)
     expect(ada.get_by_text("The review rule holds")).to_be_visible()
-    ada.get_by_label("Note").fill("Agreed in review.")
+    ada.get_by_label("Why accept?").fill("Agreed in review.")
     ada.get_by_role("button", name="Accept").click()
     expect(ada.get_by_text("is now accepted")).to_be_visible()
     screenshot(ada, "review", full_page=True)

@@ -156,9 +156,9 @@ class TestEdit:
 
     def test_a_decision_cannot_supersede_itself(self, architect_client, architect):
         decision = AssessedDecisionFactory(status="draft", author=architect)
-        data = _answers(flow=decision.flow.pk, supersedes=decision.pk)
+        data = _answers(flow=decision.flow.pk, supersedes=decision.code)  # typed as people write ids
         response = architect_client.post(reverse("decision_edit", args=[decision.number]), data)
-        assert "Select a valid choice" in response.content.decode()
+        assert "A decision cannot supersede itself." in response.content.decode()
 
     def test_editing_an_unknown_decision_is_404(self, architect_client):
         assert architect_client.get(reverse("decision_edit", args=[777])).status_code == 404
