@@ -44,8 +44,14 @@ $(OIDC_PROVIDER): tests/oidc/package.json tests/oidc/package-lock.json
 	@if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/oidc --no-audit --no-fund --loglevel=error \
 	&& touch $@; else echo "npm not found: the single sign-on browser tests will skip"; fi
 
+# axe-core (npm) checks every page for accessibility faults in the browser tests; without npm they skip.
+AXE := tests/axe/node_modules/.installed
+$(AXE): tests/axe/package.json tests/axe/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/axe --no-audit --no-fund --loglevel=error \
+	&& touch $@; else echo "npm not found: the accessibility checks will skip"; fi
+
 # Runs the whole suite on SQLite, then again on PostgreSQL when DATABASE_URL is set.
-test: lint $(LOG4BRAINS) $(OIDC_PROVIDER)
+test: lint $(LOG4BRAINS) $(OIDC_PROVIDER) $(AXE)
 	env -u DATABASE_URL $(BIN)/pytest
 	@if [ -n "$$DATABASE_URL" ]; then echo "--- again on PostgreSQL ($$DATABASE_URL)"; $(BIN)/pytest; fi
 

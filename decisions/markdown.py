@@ -113,6 +113,8 @@ def render_markdown(text: str, images: Mapping[str, str] | None = None) -> SafeS
         html = sanitise_html(CONTROL_CHARACTERS.sub("", html))
     if images:
         html = IMG_SRC.sub(lambda match: _served(match, images), html)
+    # Wide tables scroll inside their box (CSS); a keyboard reaches the scroll through focus.
+    html = html.replace("<table>", '<table tabindex="0">')
     return mark_safe(html)  # noqa: S308 (sanitised by nh3 above) # nosec B308 B703
 
 

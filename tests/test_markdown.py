@@ -43,7 +43,7 @@ def test_hostile_markdown_is_neutralised(payload):
 
 def test_tables_fenced_code_and_highlighting_render():
     html = render_markdown("| a | b |\n|---|---|\n| 1 | 2 |\n\n```python\ndef f():\n    return 1\n```")
-    assert "<table>" in html
+    assert '<table tabindex="0">' in html
     assert '<div class="highlight">' in html
     assert '<span class="k">def</span>' in html
 

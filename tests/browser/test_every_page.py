@@ -1,0 +1,91 @@
+"""Every page of the demo, at 1,280 and 390 px: no serious or critical accessibility fault (axe-core,
+pinned in tests/axe/package-lock.json) and nothing that scrolls sideways."""
+
+import os
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page
+
+from decisions import demo
+from decisions.models import Decision, Flow, ImportJob, Service, Team, WebhookSubscription
+
+AXE = Path(__file__).resolve().parents[1] / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+WIDTHS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+SERIOUS = ("serious", "critical")
+
+pytestmark = pytest.mark.skipif(
+    not AXE.exists() and not os.environ.get("CI"), reason="axe-core is not installed (make test installs it with npm)"
+)
+
+
+def _pages() -> list[str]:
+    decision = Decision.objects.filter(status="accepted").order_by("number").first()
+    proposal = Decision.objects.filter(status="proposed").order_by("number").first()
+    flow, team, service = Flow.objects.first(), Team.objects.first(), Service.objects.first()
+    job = ImportJob.objects.first()
+    webhook = WebhookSubscription.objects.first()
+    pages = [
+        "/", "/?q=order&style=event", "/decisions/new/", "/decisions/import/", "/me/", "/me/tokens/",
+        "/notifications/", "/activity/", "/overview/", "/flows/map/", "/revisit/", "/help/factors/",
+        "/teams/", "/teams/new/", "/services/", "/services/new/", "/flows/", "/flows/new/", "/webhooks/",
+        "/api/docs",
+        decision.get_absolute_url(), f"{decision.get_absolute_url()}history/", f"{decision.get_absolute_url()}edit/",
+        proposal.get_absolute_url(), flow.get_absolute_url(), f"/flows/{flow.pk}/edit/", team.get_absolute_url(),
+        f"/teams/{team.pk}/edit/", service.get_absolute_url(), f"/services/{service.pk}/edit/",
+    ]  # fmt: skip
+    if job:
+        pages.append(f"/decisions/import/{job.pk}/")
+    if webhook:
+        pages.append(webhook.get_absolute_url())
+    return pages
+
+
+def _faults(page: Page) -> list[str]:
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE.read_text(encoding="utf-8"))  # through DevTools, so the page's CSP does not apply
+    found = page.evaluate("axe.run(document, {resultTypes: ['violations']}).then(r => r.violations)")
+    return [
+        f"{fault['id']} ({fault['impact']}): {fault['help']} at {node['target']}"
+        for fault in found
+        if fault["impact"] in SERIOUS
+        for node in fault["nodes"][:3]
+    ]
+
+
+def _sideways(page: Page) -> int:
+    return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+
+
+def test_every_page_is_accessible_and_fits_at_both_widths(page: Page, live_server):
+    demo.load_demo()
+    page.goto(f"{live_server.url}/login/")
+    problems = {f"login {name}": [] for name in WIDTHS}
+    for name, size in WIDTHS.items():
+        page.set_viewport_size(size)
+        problems[f"login {name}"] = _faults(page) + ([f"scrolls {_sideways(page)} px sideways"] * (_sideways(page) > 0))
+    page.get_by_label("Username").fill("architect")
+    page.get_by_label("Password").fill(demo.DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("heading", name="Decision log").wait_for()
+    for path in _pages():
+        for name, size in WIDTHS.items():
+            page.set_viewport_size(size)
+            page.goto(f"{live_server.url}{path}")
+            page.wait_for_load_state("networkidle")
+            found = _faults(page)
+            if _sideways(page) > 0:
+                found.append(f"scrolls {_sideways(page)} px sideways")
+            if found:
+                problems[f"{path} {name}"] = found
+    problems = {where: found for where, found in problems.items() if found}
+    assert not problems, "\n".join(f"{where}: {'; '.join(found)}" for where, found in problems.items())
+
+
+def test_the_api_docs_are_accessible_with_an_operation_open_to_try(page: Page, live_server, sign_in):
+    sign_in(page)
+    page.goto(f"{live_server.url}/api/docs")
+    page.locator(".opblock-summary-control").first.click()
+    page.get_by_role("button", name="Try it out").first.click()
+    page.get_by_role("button", name="Execute").wait_for()
+    assert _faults(page) == []
