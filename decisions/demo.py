@@ -4,11 +4,12 @@ import datetime
 
 from django.contrib.auth.models import Group, Permission, User
 from django.db import transaction
+from django.db.models import F
 from django.test.utils import override_settings
 from django.utils import timezone
 
 from . import roles, workflow
-from .models import Decision, Flow, Review, Service, Team
+from .models import Decision, Flow, Notification, Review, Service, Team
 
 DEMO_PASSWORD = "demo"  # noqa: S105 (demo data only, never created otherwise) # nosec B105
 DEMO_USERS = [
@@ -506,6 +507,125 @@ DECISIONS = [
     },
 ]
 
+# What the reviewer asked on each proposal, the author's answer, and the review: written for each decision.
+CONVERSATIONS = {
+    "record": (
+        "Do we record decisions made before today, or only new ones?",
+        "New ones, plus the flows we touch next: no big backfill.",
+        "Yes. A short record per flow beats a wiki page nobody updates.",
+    ),
+    "payment-sync": (
+        "Could checkout show the order as pending while the payment settles?",
+        "Not for cards: the customer must know now whether the card was accepted.",
+        "Agreed: the caller cannot go on without the answer, so sync it is.",
+    ),
+    "email-command": (
+        "Do other teams need to know that an e-mail went out?",
+        "Not today; only support looks, and it reads the email-sender log.",
+        "One receiver that does the work: a command fits. Revisit if marketing wants the events.",
+    ),
+    "registered-command-old": (
+        "Is CRM the only service that cares about new customers?",
+        "For now, yes. Loyalty is a year away.",
+        "Fine while CRM is the only consumer; note the revisit when loyalty starts.",
+    ),
+    "retries": (
+        "Three retries with what back-off? Shipping's partner API rate-limits us.",
+        "1, 5 and 25 seconds, then the dead-letter queue with an alert.",
+        "Good enough to start; we should make it per-queue later.",
+    ),
+    "order-commands": (
+        "Checkout will now know billing and shipping by name. Is that coupling acceptable?",
+        "For two consumers that we own, yes; it keeps the order flow easy to follow.",
+        "Approved, with the revisit date: if a third consumer appears, this should become an event.",
+    ),
+    "stock-command": (
+        "What happens to the order if inventory does not answer in time?",
+        "The command is retried; after the last retry the order goes to manual review.",
+        "Reserving stock is a request to one owner: command is right.",
+    ),
+    "otp-sync": (
+        "Could the one-time password check be queued when the SMS gateway is slow?",
+        "No: the login page waits for the answer, so it must be synchronous.",
+        "Sync, with a short timeout. Approved.",
+    ),
+    "fraud-event-rejected": (
+        "If fraud screening listens to an event, who makes sure every order is screened?",
+        "Nobody would own that guarantee; that is the weak point.",
+        "Screening must happen for every order and block payment: this needs a command.",
+    ),
+    "fraud-command": (
+        "Does fraud-check answer with a verdict the order service waits for?",
+        "It replies with FraudVerdict on its own queue; the order waits in 'screening'.",
+        "Command with a reply: the order owns the process. Approved.",
+    ),
+    "ship-command": (
+        "Once shipping moves to the partner's platform, who sends this command?",
+        "The order service keeps sending it; the partner adapter receives it.",
+        "Approved for now; the partner move will need a new decision.",
+    ),
+    "kafka": (
+        "Do we run Kafka ourselves or take the managed offer?",
+        "Managed: the platform team has no on-call for brokers.",
+        "Agreed. Keep the topic naming rules in the platform handbook.",
+    ),
+    "cloudevents": (
+        "Does the envelope add much to every message?",
+        "About 300 bytes of headers; schema and tracing tools read them for free.",
+        "Worth it for the tooling. Approved.",
+    ),
+    "customer-event": (
+        "Three teams want new customers now: CRM, loyalty and notifications. One event?",
+        "Yes: identity publishes CustomerRegistered and each team subscribes.",
+        "The consumers grew, so the command stopped fitting: publish the event.",
+    ),
+    "outbox": (
+        "Where does the outbox relay run, and who watches its lag?",
+        "Beside each producing service; lag is on the platform dashboard with an alert at one minute.",
+        "This closes the lost-event gap we saw in the refund incident. Approved.",
+    ),
+    "stock-event": (
+        "Will the storefront and the buyers' tools both read these changes?",
+        "Yes, and analytics later; none of them should slow inventory down.",
+        "Many readers, none known to inventory: an event.",
+    ),
+    "sqs": (
+        "What do we gain from SQS over the RabbitMQ we already run?",
+        "Less to operate, but we lose the routing our command queues rely on.",
+        "The migration costs more than it saves while we move to events anyway.",
+    ),
+    "refund-balanced": (
+        "Finance wants to see every refund. Does an event give them that?",
+        "Yes: finance subscribes, and support's tools can follow without asking billing.",
+        "The factors were balanced; visibility for finance tips it to an event.",
+    ),
+    "dispatch-against": (
+        "The factors point to an event. Why a command for now?",
+        "The only receiver is the carrier integration, and it needs delivery guarantees today.",
+        "Accepting the justification, with a revisit once the tracking page needs these too.",
+    ),
+    "order-event": (
+        "Which of billing and shipping's logic moves out of checkout with this?",
+        "Checkout only announces OrderPlaced; billing and shipping decide what to do with it.",
+        "This is the move the revisit asked for: publish the event, and the consumers own their reactions.",
+    ),
+    "return-command": (
+        "Should the warehouse learn about returns from a command or from an event?",
+        "A command: the returns service drives the process and needs the warehouse's answer.",
+        None,
+    ),
+    "schema-registry": (
+        "Is a registered schema required for internal topics too?",
+        "Yes, every event: the internal ones break consumers just as often.",
+        None,
+    ),
+    "cart-sync": (
+        "How long can the cart wait for inventory before it feels slow?",
+        "Under 200 ms at p95; inventory answers in 40 ms today.",
+        None,
+    ),
+}
+
 SECTION_FIELDS = {
     "context": "context",
     "decision": "decision_text",
@@ -518,9 +638,13 @@ def _date(value: str | None) -> datetime.date | None:
     return datetime.date.fromisoformat(value) if value else None
 
 
-def _at(day: datetime.date | None, hour: int = 10) -> datetime.datetime:
-    day = day or timezone.localdate() - datetime.timedelta(days=7)
+def _at(day: datetime.date, hour: int = 10) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
+
+
+def _filed(decided: datetime.date | None) -> datetime.date:
+    """Filed three weeks before it was decided; undecided ones in the last fortnight."""
+    return decided - datetime.timedelta(days=21) if decided else timezone.localdate() - datetime.timedelta(days=12)
 
 
 def is_loaded() -> bool:
@@ -553,6 +677,7 @@ def load_demo(log=print) -> None:
 
     # Oldest first, so numbers follow the story and supersessions point backwards.
     made: dict[str, Decision] = {}
+    clock = _Clock()
     for spec in sorted(DECISIONS, key=lambda d: d.get("decided") or "9999"):
         decision = Decision(
             title=spec["title"],
@@ -567,40 +692,69 @@ def load_demo(log=print) -> None:
             **{SECTION_FIELDS[k]: spec[k] for k in SECTION_FIELDS if k in spec},
             **spec.get("answers", {}),
         )
+        clock.step(_at(_filed(_date(spec.get("decided"))), 9))
         workflow.decision_create(decision=decision, by=architect)
-        _play(spec, decision, architect, reviewer)
-        _backdate(decision, _date(spec.get("decided")))
+        _play(spec, decision, architect, reviewer, clock)
         made[spec["key"]] = decision
+    _tell(made, {spec["key"]: spec for spec in DECISIONS}, clock)
+    _notifications_read(users)
     log(f"  {Decision.objects.count()} decisions with {Decision.history.count()} revisions")
 
 
-def _play(spec: dict, decision: Decision, architect: User, reviewer: User) -> None:
-    """Take a decision through the workflow to the status its story ends in."""
+class _Clock:
+    """When each step of the story was written, and when it stands for (workflow.decision_backdate)."""
+
+    def __init__(self) -> None:
+        self.anchors: list[tuple[datetime.datetime, datetime.datetime]] = []
+
+    def step(self, told: datetime.datetime) -> None:
+        self.anchors.append((timezone.now(), told))
+
+
+def _play(spec: dict, decision: Decision, architect: User, reviewer: User, clock: _Clock) -> None:
+    """Take a decision through the workflow to the status its story ends in: filed three weeks
+    before its decision date, reviewed in between, deprecated months later; a proposal or a draft
+    in the last fortnight."""
+    decided = _date(spec.get("decided"))
+    filed = _filed(decided)
     if spec.get("revise"):
+        clock.step(_at(filed + datetime.timedelta(days=1), 15))
         workflow.decision_edit(decision=decision, by=architect, changes=dict(spec["revise"]))
     status = spec["status"]
     if status == "draft":
         return
+    question, answer, review = CONVERSATIONS[spec["key"]]
+    clock.step(_at(filed + datetime.timedelta(days=3), 9))
     workflow.decision_propose(decision=decision, by=architect, reviewers=[reviewer], note="Ready for review.")
-    workflow.comment_post(decision=decision, by=reviewer, body=spec.get("question", "Who owns the consumers' alerts?"))
+    clock.step(_at(filed + datetime.timedelta(days=5), 11))
+    asked = workflow.comment_post(decision=decision, by=reviewer, body=question)
+    clock.step(_at(filed + datetime.timedelta(days=6), 14))
+    workflow.comment_post(decision=decision, by=architect, body=answer, parent=asked)
     if status == "proposed":
         return
+    clock.step(_at(decided - datetime.timedelta(days=3), 16))
+    verdict = Review.Verdict.REQUEST_CHANGES if status == "rejected" else Review.Verdict.APPROVE
+    workflow.review_submit(decision=decision, by=reviewer, verdict=verdict, body=review)
+    clock.step(_at(decided, 10))
     if status == "rejected":
-        workflow.review_submit(
-            decision=decision, by=reviewer, verdict=Review.Verdict.REQUEST_CHANGES,
-            body="This does not hold up against the alternatives.",
-        )  # fmt: skip
         workflow.decision_transition(
             decision=decision, to="rejected", by=architect, note="The review showed a better option."
         )
         return
-    workflow.review_submit(decision=decision, by=reviewer, verdict=Review.Verdict.APPROVE, body="Looks right to me.")
     workflow.decision_transition(decision=decision, to="accepted", by=architect, note="Agreed in the review.")
     if status == "deprecated":
+        clock.step(_at(decided + datetime.timedelta(days=150), 10))
         workflow.decision_transition(decision=decision, to="deprecated", by=architect, note="No longer how we work.")
 
 
-def _backdate(decision: Decision, decided: datetime.date | None) -> None:
-    """Spread a demo decision's records over the weeks before it was decided."""
-    filed = _at(decided - datetime.timedelta(days=21) if decided else None)
-    workflow.decision_backdate(decision=decision, filed=filed, decided=decided)
+def _tell(made: dict[str, Decision], specs: dict[str, dict], clock: _Clock) -> None:
+    """Date every record as the story has it."""
+    for key, decision in made.items():
+        workflow.decision_backdate(decision=decision, anchors=clock.anchors, decided=_date(specs[key].get("decided")))
+
+
+def _notifications_read(users: dict[str, User], unread: int = 4) -> None:
+    """People start with the last few notifications of the story unread, not every one of them."""
+    for user in users.values():
+        older = Notification.objects.filter(recipient=user).order_by("-created_at").values_list("pk", flat=True)
+        Notification.objects.filter(pk__in=list(older[unread:])).update(read_at=F("created_at"))

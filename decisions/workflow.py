@@ -11,6 +11,7 @@ cache on commit.
 
 from __future__ import annotations
 
+import bisect
 import datetime
 import hashlib
 import io
@@ -373,20 +374,37 @@ def decision_transition(*, decision: Decision, to: str, by: AbstractBaseUser, no
     return transition
 
 
-def decision_backdate(*, decision: Decision, filed: datetime.datetime, decided: datetime.date | None) -> None:
-    """Date a decision's records as a story that happened before it was entered (the demo):
-    filed on `filed`, decided on `decided`, its revisions, comments, reviews and moves between."""
-    step = datetime.timedelta(days=2)
+def decision_backdate(
+    *, decision: Decision, anchors: list[tuple[datetime.datetime, datetime.datetime]], decided: datetime.date | None
+) -> None:
+    """Move a decision's records (revisions, comments, reviews, review requests, moves and
+    notifications) from when they were written to when its story says they happened, for a log
+    entered after the fact (the demo). `anchors` pairs, in order, the moment each step of the
+    story began to be written with the moment it stands for; a record keeps its distance from the
+    start of its step, so the records of one step share its day and every record keeps its order.
+    `decided` is the decided-on date, which the revisions from then on carry too."""
+    starts = [written for written, _ in anchors]
+
+    def story(written: datetime.datetime) -> datetime.datetime:
+        step = max(bisect.bisect_right(starts, written) - 1, 0)
+        return anchors[step][1] + (written - anchors[step][0])
+
     with _door() as batch:
         batch.decision(_locked(decision.pk))
-        Decision.objects.filter(pk=decision.pk).update(created_at=filed, decided_on=decided)
-        for index, record in enumerate(decision.history.order_by("history_date", "history_id")):
-            record.history_date = filed + index * step
+        for record in decision.history.all():
+            record.history_date = story(record.history_date)
+            record.decided_on = decided if record.decided_on else None
+            record.save(update_fields=["history_date", "decided_on"])
+        for record in Comment.history.filter(decision_id=decision.pk):
+            record.history_date = story(record.history_date)
             record.save(update_fields=["history_date"])
-        for model, name in ((Comment, "created_at"), (Review, "created_at"), (Transition, "at")):
-            for index, row in enumerate(model.objects.filter(decision=decision).order_by(name, "pk")):
-                model.objects.filter(pk=row.pk).update(**{name: filed + step / 2 + index * step})
-        Notification.objects.filter(decision=decision).update(created_at=filed)
+        for model, name in ((Comment, "created_at"), (Review, "created_at"), (Transition, "at"),
+                            (ReviewRequest, "updated_at"), (Notification, "created_at")):  # fmt: skip
+            for pk, written in model.objects.filter(decision=decision).values_list("pk", name):
+                model.objects.filter(pk=pk).update(**{name: story(written)})
+        Decision.objects.filter(pk=decision.pk).update(
+            created_at=story(decision.created_at), updated_at=story(decision.updated_at), decided_on=decided
+        )
         Decision.objects.filter(pk=decision.pk).stamp_status_times_from_transitions()
 
 

@@ -67,7 +67,8 @@ def test_an_accepted_decision_is_counted_in_its_quarter_and_its_teams():
 def test_moves_between_quarters_and_teams_are_followed():
     decision = decide(AssessedDecisionFactory(status="draft", style="command"))
     with committed(execute=True):
-        workflow.decision_backdate(decision=decision, filed=timezone.now(), decided=datetime.date(2023, 2, 1))
+        now = timezone.now()
+        workflow.decision_backdate(decision=decision, anchors=[(now, now)], decided=datetime.date(2023, 2, 1))
     assert {key for _, key, _ in tallies()} == {"2023 Q1", str(decision.flow.owner_team_id)}
     flow = decision.flow
     flow.owner_team = TeamFactory()
