@@ -5,7 +5,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from .. import charts
 from ..models import Decision, Flow, Service, Team
 from ..overview import overview_figures
 
@@ -17,9 +16,11 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 
 def flow_map(request: HttpRequest) -> HttpResponse:
+    """The services and their flows: data for static/js/flowmap.js to lay out and draw, and the same
+    flows as a table (producer → consumers, style, deciding decision) for everyone else."""
     teams = Team.objects.only("name").order_by("name")
     team = teams.filter(pk=request.GET.get("team")).first() if request.GET.get("team", "").isdigit() else None
-    services = Service.objects.select_related("team").only("name", "team__name")
+    services = Service.objects.select_related("team").only("name", "team__name").order_by("name")
     if team:
         touching = Flow.objects.filter(Q(producer__team=team) | Q(consumers__team=team))
         services = services.filter(
@@ -31,28 +32,32 @@ def flow_map(request: HttpRequest) -> HttpResponse:
         if total > MAP_LIMIT:
             services = services.filter(pk__in=_busiest_services(MAP_LIMIT))
     services = list(services)
-    ids = [s.pk for s in services]
-    edges = (
-        Flow.consumers.through.objects.filter(flow__producer_id__in=ids, service_id__in=ids)
+    names = {service.pk: service.name for service in services}
+    pairs = (
+        Flow.consumers.through.objects.filter(flow__producer_id__in=names, service_id__in=names)
         .select_related("flow__current_decision")
         .only("service_id", "flow__name", "flow__producer_id", "flow__current_style", "flow__current_decision__number")
+        .order_by("flow__name", "service_id")
     )
-    flows = [
-        (
-            e.flow.name,
-            e.flow.current_style,
-            e.flow.current_decision.get_absolute_url() if e.flow.current_decision else e.flow.get_absolute_url(),
-            e.flow.producer_id,
-            e.service_id,
-        )
-        for e in edges
-    ]
-    layout = charts.layout_map([(s.pk, s.name, s.team.name) for s in services], flows)
-    return render(
-        request,
-        "decisions/flow_map.html",
-        {"map": layout, "teams": teams, "team": team, "total": total, "shown": len(services), "limit": MAP_LIMIT},
-    )
+    edges, flows = [], {}
+    for pair in pairs:
+        flow = pair.flow
+        style = flow.current_style or "undecided"
+        decision = flow.current_decision
+        edges.append({
+            "id": f"e{len(edges)}", "source": f"s{flow.producer_id}", "target": f"s{pair.service_id}",
+            "flow": flow.name, "style": style, "url": flow.get_absolute_url(),
+            "decision": decision.code if decision else "",
+        })  # fmt: skip
+        row = flows.setdefault(flow.pk, {"flow": flow, "producer": names[flow.producer_id], "style": style,
+                                         "decision": decision, "consumers": []})  # fmt: skip
+        row["consumers"].append(names[pair.service_id])
+    nodes = [{"id": f"s{s.pk}", "name": s.name, "team": s.team.name, "url": s.get_absolute_url()} for s in services]
+    return render(request, "decisions/flow_map.html", {
+        "graph": {"nodes": nodes, "edges": edges}, "flows": list(flows.values()), "services": services,
+        "teams": teams, "team": team, "total": total, "shown": len(services), "limit": MAP_LIMIT,
+        "map_teams": sorted({s.team.name for s in services}),
+    })  # fmt: skip
 
 
 def _busiest_services(limit: int) -> list[int]:

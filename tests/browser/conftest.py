@@ -35,10 +35,11 @@ def browser_type_launch_args(browser_type_launch_args):
 def screenshot():
     """Save a README screenshot when UPDATE_SCREENSHOTS is set (`make screenshots`)."""
 
-    def take(page, name: str, full_page: bool = False) -> None:
+    def take(page, name: str, full_page: bool = False, kind: str = "png") -> None:
         if os.environ.get("UPDATE_SCREENSHOTS"):
-            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=full_page)
+            path = SCREENSHOTS / f"{name}.{kind}"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=path, full_page=full_page, type=kind, **({"quality": 70} if kind == "jpeg" else {}))
 
     return take
 

@@ -2,6 +2,7 @@
 pinned in tests/axe/package-lock.json) and nothing that scrolls sideways."""
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -57,7 +58,11 @@ def _sideways(page: Page) -> int:
     return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
 
 
-def test_every_page_is_accessible_and_fits_at_both_widths(page: Page, live_server):
+def _shot_name(path: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-") or "log"
+
+
+def test_every_page_is_accessible_and_fits_at_both_widths(page: Page, live_server, screenshot):
     demo.load_demo()
     page.goto(f"{live_server.url}/login/")
     problems = {f"login {name}": [] for name in WIDTHS}
@@ -73,6 +78,7 @@ def test_every_page_is_accessible_and_fits_at_both_widths(page: Page, live_serve
             page.set_viewport_size(size)
             page.goto(f"{live_server.url}{path}")
             page.wait_for_load_state("networkidle")
+            screenshot(page, f"pages/{_shot_name(path)}-{name}", kind="jpeg")
             found = _faults(page)
             if _sideways(page) > 0:
                 found.append(f"scrolls {_sideways(page)} px sideways")

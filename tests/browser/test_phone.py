@@ -30,3 +30,13 @@ def test_pages_fit_a_phone(page: Page, live_server, sign_in, decision):
         assert _sideways(page) <= 0, path
         header = page.locator(".site-header").bounding_box()
         assert header["height"] < 120, (path, header["height"])
+
+
+def test_the_navigation_is_one_row_at_1280(page: Page, live_server, sign_in):
+    page.set_viewport_size({"width": 1280, "height": 800})
+    sign_in(page, username="ada")  # an architect sees the most links
+    page.goto(f"{live_server.url}/")
+    links = page.locator(".site-header a, .site-header button")
+    tops = {round(links.nth(i).bounding_box()["y"]) for i in range(links.count())}
+    assert max(tops) - min(tops) < 20, tops
+    assert page.evaluate("document.querySelector('.nav').scrollWidth <= document.querySelector('.nav').clientWidth")
