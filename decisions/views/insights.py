@@ -21,11 +21,14 @@ def flow_map(request: HttpRequest) -> HttpResponse:
     teams = Team.objects.only("name").order_by("name")
     team = teams.filter(pk=request.GET.get("team")).first() if request.GET.get("team", "").isdigit() else None
     services = Service.objects.select_related("team").only("name", "team__name").order_by("name")
-    if team:
-        touching = Flow.objects.filter(Q(producer__team=team) | Q(consumers__team=team))
-        services = services.filter(
-            Q(team=team) | Q(produced_flows__in=touching) | Q(consumed_flows__in=touching)
-        ).distinct()
+    named = request.GET.get("service", "").strip()[:100]
+    if team or named:
+        # A team's or the named services' flows, with the services at their other ends.
+        centre = Q(team=team) if team else Q(pk__in=Service.objects.filter(name__icontains=named).values("pk")[:20])
+        touching = Flow.objects.filter(
+            Q(producer__in=Service.objects.filter(centre)) | Q(consumers__in=Service.objects.filter(centre))
+        )
+        services = services.filter(centre | Q(produced_flows__in=touching) | Q(consumed_flows__in=touching)).distinct()
         total = None
     else:
         total = Service.objects.count()
@@ -55,7 +58,7 @@ def flow_map(request: HttpRequest) -> HttpResponse:
     nodes = [{"id": f"s{s.pk}", "name": s.name, "team": s.team.name, "url": s.get_absolute_url()} for s in services]
     return render(request, "decisions/flow_map.html", {
         "graph": {"nodes": nodes, "edges": edges}, "flows": list(flows.values()), "services": services,
-        "teams": teams, "team": team, "total": total, "shown": len(services), "limit": MAP_LIMIT,
+        "teams": teams, "team": team, "named": named, "total": total, "shown": len(services), "limit": MAP_LIMIT,
         "map_teams": sorted({s.team.name for s in services}),
     })  # fmt: skip
 

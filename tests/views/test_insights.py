@@ -75,6 +75,9 @@ def test_flow_map_focuses_on_a_team_and_ignores_nonsense(manager_client):
     names = {n["name"] for n in manager_client.get(reverse("flow_map"), {"team": mine.pk}).context["graph"]["nodes"]}
     assert names == {"my-svc", "partner"}
     assert manager_client.get(reverse("flow_map"), {"team": "x'"}).status_code == 200
+    found = manager_client.get(reverse("flow_map"), {"service": "MY-S"}).context["graph"]["nodes"]
+    assert {n["name"] for n in found} == {"my-svc", "partner"}  # a service's flows, by part of its name
+    assert "No service is called" in manager_client.get(reverse("flow_map"), {"service": "nope%"}).content.decode()
 
 
 def test_flow_map_caps_the_services_drawn(manager_client, settings):
