@@ -248,6 +248,7 @@ def _assessment_context(form: DecisionForm, decision: Decision) -> dict:
         "needs_justification": assessment.complete and factors.needs_justification(assessment, style),
         "logic_hint": factors.LOGIC_LOCATION_HINTS.get(style, "For a command or an event, say where the logic lives."),
         "gate_question": factors.SYNC_GATE_QUESTION,
+        "gate_answered_no": str(form["caller_needs_result"].value()) == "false",
         "precedents": precedents,
         "precedent_summary": factors.summarise_choices([p.style for p in precedents.similar]),
     }

@@ -176,6 +176,13 @@ class TestLiveRecommendation:
         assert "flow visibility: one place to debug is essential, pulls to Command" in page
         assert 'id="logic-hint" class="hint logic-hint" hx-swap-oob="true">The sender orchestrates' in page
 
+    def test_the_panel_follows_the_gate_before_any_factor(self, architect_client):
+        url = reverse("decision_assess")
+        page = architect_client.post(url, {"title": "X", "caller_needs_result": "false"}).content.decode()
+        assert "Async, then. Answer the four factors below" in page and "to start" not in page
+        page = architect_client.post(url, {"title": "X"}).content.decode()
+        assert "to start." in page and "justification is required" not in page
+
     def test_precedents_show_the_closest_accepted_decisions(self, architect_client):
         flow = FlowFactory()
         close = AssessedDecisionFactory(title="Close one", style="event", visibility=1, growth=3, coordination=3,
