@@ -93,3 +93,12 @@ def test_help_page_explains_the_gate_factors_and_scoring(manager_client):
     for anchor in ("sync-gate", "visibility", "growth", "coordination", "coupling", "scoring", "choice"):
         assert f'id="{anchor}"' in page
     assert "what matters more here, visibility or decoupling" in page
+
+
+def test_the_flow_page_renders_each_decision_s_markdown_not_its_source(manager_client):
+    flow = FlowFactory(name="Customer registered")
+    AssessedDecisionFactory(flow=flow, decision_text="identity-service sends `CreateCrmContact`.",
+                            logic_location="**CRM** reacts.")  # fmt: skip
+    page = manager_client.get(reverse("flow_detail", args=[flow.pk])).content.decode()
+    assert "<code>CreateCrmContact</code>" in page and "`CreateCrmContact`" not in page
+    assert "<strong>CRM</strong>" in page
