@@ -237,6 +237,8 @@ class ServiceOut(Schema):
     name: str
     team: str = Field(..., alias="team.name")
     description: str
+    repository: str
+    contacts: str
 
 
 class FlowOut(Schema):

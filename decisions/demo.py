@@ -47,6 +47,27 @@ SERVICES = {
     "analytics-ingest": "Data Platform",
     "search-indexer": "Data Platform",
 }
+# What each service does, in a line.
+SERVICE_TEXTS = {
+    "checkout-api": "Takes the customer's order and payment details and places the order.",
+    "cart-service": "Keeps each customer's basket while they shop.",
+    "payment-gateway": "Authorises and captures card payments with the acquirer.",
+    "billing": "Raises invoices and records what each customer owes and paid.",
+    "fraud-check": "Screens orders for fraud before they are paid and shipped.",
+    "refunds": "Pays money back for returns, cancellations and goodwill.",
+    "inventory": "Knows how much stock each warehouse holds, and reserves it for orders.",
+    "warehouse": "Picks and packs orders, and receives returned parcels.",
+    "shipping": "Books carriers and tracks parcels to the customer's door.",
+    "returns": "Handles a customer's return from request to refund.",
+    "identity-service": "Customer accounts, sign-in and profiles.",
+    "otp-service": "Sends and checks one-time passwords.",
+    "notification-service": "Decides which customers hear about what, and on which channel.",
+    "email-sender": "Sends transactional e-mail through the mail provider.",
+    "crm": "The customer service team's view of each customer.",
+    "loyalty": "Awards and spends loyalty points.",
+    "analytics-ingest": "Loads business events into the data warehouse.",
+    "search-indexer": "Keeps the storefront's product search up to date.",
+}
 
 # name: (producer, consumers, owner team, description)
 FLOWS = {
@@ -667,7 +688,16 @@ def load_demo(log=print) -> None:
     log(f"  {len(users)} demo users")
     teams = {name: workflow.team_save(team=Team(name=name, description=text)) for name, text in TEAMS.items()}
     services = {
-        name: workflow.service_save(service=Service(name=name, team=teams[team])) for name, team in SERVICES.items()
+        name: workflow.service_save(
+            service=Service(
+                name=name,
+                team=teams[team],
+                description=SERVICE_TEXTS[name],
+                repository=f"https://git.example.org/{teams[team].name.lower().replace(' ', '-')}/{name}",
+                contacts=f"#{name} on chat; on call: {team} rota",
+            )
+        )
+        for name, team in SERVICES.items()
     }
     flows = {}
     for name, (producer, consumers, owner, description) in FLOWS.items():

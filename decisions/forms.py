@@ -300,7 +300,7 @@ class TeamForm(CatalogForm):
 class ServiceForm(CatalogForm):
     class Meta:
         model = Service
-        fields = ["name", "team", "description"]
+        fields = ["name", "team", "description", "repository", "contacts"]
         field_classes = ID_FIELDS
 
 

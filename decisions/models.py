@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
+from django.core.validators import URLValidator
 from django.db import IntegrityError, models, transaction
 from django.db.models import F, OuterRef, Subquery
 from django.db.models.functions import Abs, Coalesce
@@ -35,6 +36,13 @@ class Service(models.Model):
     name = models.CharField(max_length=100, unique=True)
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="services")
     description = models.TextField(blank=True, help_text="Markdown. What the service does.")
+    repository = models.URLField(
+        blank=True, max_length=300, validators=[URLValidator(schemes=["http", "https"])],
+        help_text="Where its code lives, such as https://git.example.org/payments/billing.",
+    )  # fmt: skip
+    contacts = models.CharField(
+        blank=True, max_length=300, help_text="Who to ask about it: people, a chat channel or an on-call rota."
+    )
 
     class Meta:
         ordering = ["name"]

@@ -102,3 +102,21 @@ def test_the_flow_page_renders_each_decision_s_markdown_not_its_source(manager_c
     page = manager_client.get(reverse("flow_detail", args=[flow.pk])).content.decode()
     assert "<code>CreateCrmContact</code>" in page and "`CreateCrmContact`" not in page
     assert "<strong>CRM</strong>" in page
+
+
+def test_a_service_page_says_what_it_does_where_its_code_is_and_who_to_ask(architect_client):
+    service = ServiceFactory(name="billing")
+    page = architect_client.get(reverse("service_detail", args=[service.pk])).content.decode()
+    assert "No description yet." in page and "Say what it does" in page
+    response = architect_client.post(reverse("service_edit", args=[service.pk]), {
+        "name": "billing", "team": service.team.pk, "description": "Raises **invoices**.",
+        "repository": "https://git.example.org/payments/billing", "contacts": "#billing on chat",
+    })  # fmt: skip
+    assert response.status_code == 302
+    page = architect_client.get(reverse("service_detail", args=[service.pk])).content.decode()
+    assert "<strong>invoices</strong>" in page and "#billing on chat" in page
+    assert '<a href="https://git.example.org/payments/billing" rel="noopener noreferrer">' in page
+    bad = architect_client.post(reverse("service_edit", args=[service.pk]), {
+        "name": "billing", "team": service.team.pk, "repository": "javascript:alert(1)",
+    })  # fmt: skip
+    assert "Enter a valid URL." in bad.content.decode()
