@@ -22,7 +22,10 @@ from ..models import Comment, Decision, SearchDocument
 from . import query as query_module
 
 MARK_START, MARK_END = "\ue000", "\ue001"  # private-use characters, stripped from indexed text
-MARKDOWN_NOISE = re.compile(r"[*`#|>\ue000\ue001]+|:?-{3,}:?")
+# Between the fields of a search document: no word to either database, and where an excerpt is cut,
+# so an excerpt never runs from one field into the next.
+FIELD_BREAK = "\ue002"
+MARKDOWN_NOISE = re.compile(r"[*`#|>\ue000\ue001\ue002]+|:?-{3,}:?")
 INDEX_CHUNK = 2000
 # Ranking reads every match's whole text; a word found in half the log would rank 50,000
 # of them for one page. Unfiltered searches rank their newest matches only, this many:
@@ -84,7 +87,14 @@ def snippets(text: str, ids: Iterable[int]) -> dict[int, SafeString]:
     if not parsed.groups or not ids:
         return {}
     raw = _backend().snippets(text, parsed, ids, MARK_START, MARK_END)
-    return {pk: highlight(excerpt) for pk, excerpt in raw.items() if excerpt}
+    return {pk: highlight(_within_fields(excerpt)) for pk, excerpt in raw.items() if excerpt}
+
+
+def _within_fields(excerpt: str) -> str:
+    """The parts of an excerpt that hold a match, each within its own field."""
+    parts = [part.strip() for part in excerpt.split(FIELD_BREAK)]
+    matching = [part for part in parts if MARK_START in part]
+    return " … ".join(matching or parts)
 
 
 def highlight(excerpt: str) -> SafeString:
@@ -111,7 +121,7 @@ def document_text(decision: Decision, comments: Iterable[str]) -> tuple[str, str
         parts += [flow.name, flow.producer.name, *(service.name for service in flow.consumers.all())]
     parts += comments
     title = f"{decision.code} {decision.title}"
-    return _clean(title), _clean("\n".join(p for p in parts if p))
+    return _clean(title), f" {FIELD_BREAK} ".join(_clean(p) for p in parts if p)
 
 
 def index_decisions(ids: Iterable[int], advance: Callable[[int], None] | None = None) -> None:

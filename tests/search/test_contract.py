@@ -190,3 +190,13 @@ def test_postgresql_keeps_search_vectors_inline():
     assert size > 2032, "long enough that PostgreSQL would move it out of the row by default"
     assert after == before, "the vector went to TOAST, so ranking and phrase checks read it through an extra index"
     assert titles("word149") == ["Inline"]
+
+
+def test_an_excerpt_stays_within_the_field_that_matched():
+    decision = DecisionFactory(title="Fields", context="Alpha beta words about the context.",
+                               decision_text="Gamma delta: we settle on billing events.",
+                               consequences="Epsilon zeta, the consequences.")  # fmt: skip
+    index(decision)
+    excerpt = search.snippets("billing", [decision.pk])[decision.pk]
+    assert "<mark>billing</mark>" in excerpt and "Gamma" in excerpt
+    assert "Alpha" not in excerpt and "Epsilon" not in excerpt and "\ue002" not in excerpt
