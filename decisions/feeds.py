@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
 
 from . import tokens
+from .forms import LogFilterForm
 from .log import log_results
 from .markdown import render_markdown
 from .models import Decision
@@ -82,8 +83,11 @@ class SearchFeed(DecisionFeed):
         return request.GET
 
     def title(self, params: QueryDict) -> str:
-        text = xml_text(params.get("q", "")).strip()
-        return f"Decision Log: “{text[:100]}”" if text else "Decision Log: filtered decisions"
+        form = LogFilterForm(params)
+        text = xml_text(form.criteria().get("q", "")).strip()
+        parts = [f"“{text[:100]}”"] if text else []
+        parts += [f"{label}: {shown}" for _, label, shown in form.filters_described()]
+        return "Decision Log: " + (" · ".join(parts) if parts else "all decisions")[:300]
 
     def link(self, params: QueryDict) -> str:
         search = params.copy()

@@ -445,6 +445,25 @@ class LogFilterForm(forms.Form):
         self.is_valid()
         return {name: value for name, value in self.cleaned_data.items() if value not in (None, "", [], False)}
 
+    def filters_described(self) -> list[tuple[str, str, str]]:
+        """(name, label, value in words) for each filter in use: "Coordination cost", "they already run it"."""
+        described = []
+        for name, value in self.criteria().items():
+            if name not in self.FILTERS:
+                continue
+            field = self.fields[name]
+            if isinstance(value, list):
+                choices = dict(field.choices)
+                shown = ", ".join(str(choices[v]) for v in value)
+            elif name == "against":
+                shown = "yes"
+            elif name in factors.FACTORS_BY_KEY:
+                shown = factors.FACTORS_BY_KEY[name].level(value).short
+            else:
+                shown = str(value)
+            described.append((name, field.label or name.capitalize(), shown))
+        return described
+
     def ignored(self) -> list[str]:
         unreadable = [f"{self.fields[name].label or name.capitalize()}: {' '.join(errors)}" for name, errors in
                       self.errors.items()]  # fmt: skip

@@ -37,22 +37,8 @@ def _without(params: QueryDict, *names: str) -> str:
 
 
 def _active_filters(form: LogFilterForm, params: QueryDict) -> list[dict]:
-    active = []
-    for name, value in form.criteria().items():
-        if name not in form.FILTERS:
-            continue
-        field = form.fields[name]
-        if isinstance(value, list):
-            choices = dict(field.choices)
-            shown = ", ".join(str(choices[v]) for v in value)
-        elif name == "against":
-            shown = "yes"
-        elif name in factors.FACTORS_BY_KEY:
-            shown = factors.FACTORS_BY_KEY[name].level(value).short
-        else:
-            shown = str(value)
-        active.append({"label": field.label or name.capitalize(), "value": shown, "remove": _without(params, name)})
-    return active
+    return [{"label": label, "value": shown, "remove": _without(params, name)}
+            for name, label, shown in form.filters_described()]  # fmt: skip
 
 
 # A search that is a decision's id: "20", "ADR-20", "adr 0020".

@@ -155,7 +155,7 @@ def test_feeds_of_accepted_decisions_and_of_a_search(manager_client, log):
     assert "Draft about kafka" not in accepted.content.decode()
     found = manager_client.get(reverse("feed_search"), {"q": "kafka", "status": "draft"}).content.decode()
     assert "Draft about kafka" in found and "Publish RefundIssued" not in found
-    assert "<title>Decision Log: “kafka”</title>" in found
+    assert "<title>Decision Log: “kafka” · Status: Draft</title>" in found  # the title names its filters too
 
 
 def test_feed_entries_name_their_author(manager_client, architect):
