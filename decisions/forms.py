@@ -7,7 +7,7 @@ from django.urls import reverse, reverse_lazy
 
 from . import factors, images, webhooks
 from .adr_files.importer import collection_slug
-from .models import Comment, Decision, Flow, Review, Service, Team, WebhookSubscription
+from .models import Comment, Decision, Flow, Review, Service, Team, WebhookSubscription, person_name
 from .search import query
 from .tags import split_tags
 
@@ -373,6 +373,7 @@ class ProposeForm(forms.Form):
     def __init__(self, *args, reviewers, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["reviewers"].queryset = reviewers
+        self.fields["reviewers"].label_from_instance = person_name
 
 
 class TransitionForm(forms.Form):

@@ -18,6 +18,14 @@ from . import factors, status
 from .markdown import render_markdown
 
 
+def person_name(user) -> str:
+    """How the app names a person everywhere: their full name, else their username ("" for nobody).
+    The API names people by username, their identifier."""
+    if user is None:
+        return ""
+    return user.get_full_name() or user.get_username()
+
+
 class Team(models.Model):
     name = models.CharField(max_length=100, unique=True)
     description = models.TextField(blank=True, help_text="Markdown. What the team owns and how to reach it.")

@@ -6,7 +6,7 @@ import datetime
 from dataclasses import dataclass
 from heapq import merge
 
-from .models import Comment, Decision, Review, Transition
+from .models import Comment, Decision, Review, Transition, person_name
 from .revisions import changed_labels
 from .status import SUPERSEDED_NOTE, TRANSITION_NOTE
 
@@ -24,7 +24,7 @@ class Entry:
 
 
 def _name(user) -> str:
-    return user.get_username() if user else "someone"
+    return person_name(user) or "someone"
 
 
 def _revision_entries(records: list, decision: Decision | None = None) -> list[Entry]:
@@ -116,22 +116,50 @@ def recent_activity(limit: int = 50) -> list[Entry]:
             "number",
             "title",
             "history_user__username",
+            "history_user__first_name",
+            "history_user__last_name",
         )  # fmt: skip
         .order_by("-history_date")[:limit]
     )
     comments = (
         Comment.objects.select_related("author", "decision")
-        .only("created_at", "parent_id", "retracted_at", "author__username", *on_decision)
+        .only(
+            "created_at",
+            "parent_id",
+            "retracted_at",
+            "author__username",
+            "author__first_name",
+            "author__last_name",
+            *on_decision,
+        )
         .order_by("-created_at")[:limit]
     )
     reviews = (
         Review.objects.select_related("reviewer", "decision")
-        .only("created_at", "verdict", "stale", "reviewer__username", *on_decision)
+        .only(
+            "created_at",
+            "verdict",
+            "stale",
+            "reviewer__username",
+            "reviewer__first_name",
+            "reviewer__last_name",
+            *on_decision,
+        )
         .order_by("-created_at")[:limit]
     )
     transitions = (
         Transition.objects.select_related("by", "decision")
-        .only("at", "from_status", "to_status", "note", "imported_from", "by__username", *on_decision)
+        .only(
+            "at",
+            "from_status",
+            "to_status",
+            "note",
+            "imported_from",
+            "by__username",
+            "by__first_name",
+            "by__last_name",
+            *on_decision,
+        )
         .order_by("-at")[:limit]
     )
     entries = [

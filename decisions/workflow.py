@@ -53,6 +53,7 @@ from .models import (
     Transition,
     WebhookDelivery,
     WebhookSubscription,
+    person_name,
 )
 from .status import (
     DECIDED_STATUSES,
@@ -98,7 +99,7 @@ class ReviewState:
     @property
     def why_not(self) -> str:
         if self.changes_requested:
-            names = ", ".join(r.reviewer.get_username() for r in self.changes_requested)
+            names = ", ".join(person_name(r.reviewer) for r in self.changes_requested)
             return f"Changes are requested by {names}: they must review again first."
         missing = self.min_approvals - len(self.approved)
         return f"It needs {missing} more approval{'s' if missing != 1 else ''} from its reviewers."
@@ -330,7 +331,7 @@ def decision_propose(*, decision: Decision, by: AbstractBaseUser, reviewers: Ite
             actor=by,
             decision=decision,
             event=f"transition:{transition.pk}",
-            text=f"{by.get_username()} asks you to review {decision.code}: {decision.title}",
+            text=f"{person_name(by)} asks you to review {decision.code}: {decision.title}",
         )
 
 
@@ -368,7 +369,7 @@ def decision_transition(*, decision: Decision, to: str, by: AbstractBaseUser, no
                 actor=by,
                 decision=current,
                 event=f"transition:{transition.pk}",
-                text=f"{by.get_username()} moved {_named(current)} to {label(to)}",
+                text=f"{person_name(by)} moved {_named(current)} to {label(to)}",
             )
     _refresh(decision)
     return transition
@@ -431,7 +432,7 @@ def review_submit(*, decision: Decision, by: AbstractBaseUser, verdict: str, bod
                 actor=by,
                 decision=current,
                 event=f"review:{review.pk}",
-                text=f"{by.get_username()} reviewed {_named(current)}: {review.get_verdict_display().lower()}",
+                text=f"{person_name(by)} reviewed {_named(current)}: {review.get_verdict_display().lower()}",
             )
     return review
 
@@ -445,14 +446,14 @@ def review_ask_again(*, decision: Decision, by: AbstractBaseUser, reviewer: Abst
             raise refuse("edit")
         request = ReviewRequest.objects.filter(decision=current, reviewer=reviewer).first()
         if request is None or request.state != ReviewRequest.State.CHANGES_REQUESTED:
-            name = reviewer.get_username()
+            name = person_name(reviewer)
             raise TransitionRefused(f"{name} has not asked for changes, so there is nothing to ask again.")
         request.state = ReviewRequest.State.WAITING
         request.round += 1
         request.save(update_fields=["state", "round", "updated_at"])
         batch.notify(
             recipients=[reviewer], actor=by, decision=current, event=f"ask-again:{request.pk}:{request.round}",
-            text=f"{by.get_username()} asks you to review {_named(current)} again",
+            text=f"{person_name(by)} asks you to review {_named(current)} again",
         )  # fmt: skip
     return request
 
@@ -478,7 +479,7 @@ def comment_post(*, decision: Decision, by: AbstractBaseUser, body: str, parent:
             actor=by,
             decision=decision,
             event=f"comment:{comment.pk}",
-            text=f"{by.get_username()} commented on {_named(decision)}",
+            text=f"{person_name(by)} commented on {_named(decision)}",
         )
     return comment
 

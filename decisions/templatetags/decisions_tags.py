@@ -6,6 +6,7 @@ from django.utils.text import Truncator
 from .. import access
 from ..charts import BarChart
 from ..markdown import render_markdown
+from ..models import person_name
 
 register = template.Library()
 
@@ -13,6 +14,12 @@ register = template.Library()
 @register.filter(name="markdown")
 def markdown_filter(text: str) -> SafeString:
     return render_markdown(text)
+
+
+@register.filter
+def person(user) -> str:
+    """{{ comment.author|person }}: a person's full name, else their username."""
+    return person_name(user)
 
 
 @register.filter

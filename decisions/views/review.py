@@ -8,6 +8,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import access, workflow
 from ..forms import ProposeForm, ReviewForm, TransitionForm
+from ..models import person_name
 from ..status import TransitionRefused
 from .decisions import detail_context
 
@@ -25,7 +26,7 @@ def decision_propose(request: HttpRequest, number: int) -> HttpResponse:
         except TransitionRefused as refusal:
             form.add_error(None, str(refusal))
         else:
-            names = ", ".join(r.get_username() for r in form.cleaned_data["reviewers"])
+            names = ", ".join(person_name(r) for r in form.cleaned_data["reviewers"])
             messages.success(request, f"{decision.code} is proposed; {names} asked to review.")
             return redirect(decision)
     return render(
@@ -84,5 +85,5 @@ def review_ask_again(request: HttpRequest, number: int) -> HttpResponse:
     except TransitionRefused as refusal:
         messages.error(request, str(refusal))
     else:
-        messages.success(request, f"{reviewer.reviewer.get_username()} is asked to review it again.")
+        messages.success(request, f"{person_name(reviewer.reviewer)} is asked to review it again.")
     return redirect(decision)

@@ -181,3 +181,17 @@ def test_the_panel_offers_ask_again_when_it_is_the_authors_turn(architect, archi
     request.refresh_from_db()
     assert request.state == "waiting"
     assert "(asked again)" in architect_client.get(decision.get_absolute_url()).content.decode()
+
+
+def test_people_are_named_by_their_full_name_wherever_they_have_one(architect, reviewer, manager_client):
+    reviewer.first_name, reviewer.last_name = "Rui", "Reviewer"
+    reviewer.save()
+    decision = AssessedDecisionFactory(status="draft", author=architect)
+    workflow.decision_propose(decision=decision, by=architect, reviewers=[reviewer])
+    workflow.comment_post(decision=decision, by=reviewer, body="Who owns the alerts?")
+    page = manager_client.get(decision.get_absolute_url()).content.decode()
+    assert "Still waiting on</dt><dd>Rui Reviewer" in page
+    assert '<strong>Rui Reviewer</strong>' in page  # the comment's author
+    assert ">rui<" not in page
+    history = manager_client.get(reverse("decision_history", args=[decision.number])).content.decode()
+    assert architect.get_username() in history  # no full name: the username
