@@ -387,7 +387,7 @@ class TransitionForm(forms.Form):
 
 
 SORT_CHOICES = [
-    ("", "Best first: relevance when searching, else newest"),
+    ("", "Best first"),
     ("relevance", "Relevance"),
     ("newest", "Newest"),
     ("oldest", "Oldest"),

@@ -174,3 +174,10 @@ def test_a_failed_count_does_not_undo_the_change(monkeypatch, caplog):
     decision = decide(AssessedDecisionFactory(status="draft", style="event"))
     assert Decision.objects.get(pk=decision.pk).status == "accepted"
     assert "database went away" in caplog.text
+
+
+def test_the_quarter_chart_shows_the_empty_quarters_between():
+    rows = overview._every_quarter({"2024 Q3": {"event": 1}, "2025 Q2": {"command": 2}})
+    assert [label for label, _ in rows] == ["2024 Q3", "2024 Q4", "2025 Q1", "2025 Q2"]
+    assert rows[1] == ("2024 Q4", {})
+    assert overview._every_quarter({}) == []

@@ -56,7 +56,11 @@ def chart_bars(chart: BarChart) -> SafeString:
                 f"<title>{label}: {s.count} {s.style}</title></rect>"
             )
             if s.shows_count:
+                # On a white plate, so the number reads on any of the styles' patterns.
+                plate = 7 * len(str(s.count)) + 6
                 parts.append(
+                    f'<rect x="{_number(s.label_x - plate / 2)}" y="{_number(bar.y + 4)}" width="{plate}" '
+                    f'height="{chart.bar_height - 8}" rx="3" class="chart-count-plate"/>'
                     f'<text x="{_number(s.label_x)}" y="{text_y}" text-anchor="middle" class="chart-count">'
                     f"{s.count}</text>"
                 )

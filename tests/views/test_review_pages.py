@@ -191,7 +191,7 @@ def test_people_are_named_by_their_full_name_wherever_they_have_one(architect, r
     workflow.comment_post(decision=decision, by=reviewer, body="Who owns the alerts?")
     page = manager_client.get(decision.get_absolute_url()).content.decode()
     assert "Still waiting on</dt><dd>Rui Reviewer" in page
-    assert '<strong>Rui Reviewer</strong>' in page  # the comment's author
+    assert "<strong>Rui Reviewer</strong>" in page  # the comment's author
     assert ">rui<" not in page
     history = manager_client.get(reverse("decision_history", args=[decision.number])).content.decode()
     assert architect.get_username() in history  # no full name: the username
