@@ -281,9 +281,16 @@ class DecisionSummary(Schema):
 
 
 class FactorAnswer(Schema):
-    level: int | None
+    level: int | None = Field(description="1, 2 or 3; what each means is in `label`, in the factor's own words.")
     label: str | None
     reason: str
+
+
+def level_field(key: str):
+    """A factor's level, documented in the factor's own words (factors.Level.short)."""
+    factor = factors.FACTORS_BY_KEY[key]
+    meanings = "; ".join(f"{level.value}: {level.short}" for level in factor.levels)
+    return Field(None, ge=1, le=3, description=f"{factor.name}: {meanings}.")
 
 
 class DecisionOut(DecisionSummary):
@@ -358,13 +365,13 @@ class DecisionIn(Body):
     flow: Id | None = Field(None, description="The flow's id.")
     caller_needs_result: bool | None = None
     sync_reason: str | None = text(forms.REASON_LIMIT)
-    visibility: int | None = Field(None, ge=1, le=3)
+    visibility: int | None = level_field("visibility")
     visibility_reason: str | None = text(forms.REASON_LIMIT)
-    growth: int | None = Field(None, ge=1, le=3)
+    growth: int | None = level_field("growth")
     growth_reason: str | None = text(forms.REASON_LIMIT)
-    coordination: int | None = Field(None, ge=1, le=3)
+    coordination: int | None = level_field("coordination")
     coordination_reason: str | None = text(forms.REASON_LIMIT)
-    coupling: int | None = Field(None, ge=1, le=3)
+    coupling: int | None = level_field("coupling")
     coupling_reason: str | None = text(forms.REASON_LIMIT)
     style: DecisionStyle | None = Field(None, description="sync, command, event, or empty for a general decision.")
     justification: str | None = text(forms.REASON_LIMIT)

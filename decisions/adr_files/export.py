@@ -222,7 +222,7 @@ def eventcatalog(decision: Decision) -> str:
     for factor in factors.FACTORS:
         level = getattr(decision, factor.key)
         if level is not None:
-            front[f"x-{slug(factor.name)}"] = ("low", "medium", "high")[level - 1]
+            front[f"x-{slug(factor.name)}"] = factor.levels[level - 1].short
     if decision.tags:
         front["x-tags"] = decision.tag_list
     if decision.revisit_on:

@@ -620,7 +620,7 @@ def _factor_level(factor: factors.Factor, written: str) -> int | None:
     """A level as exported (the full label), its first word ("Helpful"), or plain low/medium/high."""
     written = written.strip().lower()
     for level in factor.levels:
-        if written in (level.label.lower(), level.label.split(":")[0].lower()):
+        if written in (level.label.lower(), level.label.split(":")[0].lower(), level.short.lower()):
             return level.value
     return GENERIC_LEVELS.get(written)
 

@@ -107,7 +107,7 @@ def test_eventcatalog_export_uses_its_front_matter_and_reads_back(db, tmp_path):
     front = yaml.safe_load((folder / "index.mdx").read_text().split("---")[1])
     assert front["id"] == folder.name and front["version"] == "1.0.0"
     assert front["name"] == "ADR-0002: Publish OrderPlaced as an event"
-    assert (front["status"], front["x-style"], front["x-expected-growth"]) == ("accepted", "event", "high")
+    assert (front["status"], front["x-style"], front["x-expected-growth"]) == ("accepted", "event", "many")
     assert front["appliesTo"][0] == {"type": "flow", "id": "order-placed"}
     assert front["supersedes"] == [{"id": "adr-0001-send-orders-as-commands"}]
     assert all(key in {"id", "name", "version", "summary", "status", "date", "owners", "decisionMakers",

@@ -418,3 +418,10 @@ class TestFeedKeys:
             response = getattr(client, method)(url, **body)
             assert response.status_code == 401, (method, url, response.status_code)
         assert Decision.objects.count() == 1
+
+
+def test_the_docs_describe_factor_levels_in_each_factor_s_own_words(manager_client):
+    schema = _json(manager_client.get("/api/openapi.json"))
+    fields = schema["components"]["schemas"]["DecisionIn"]["properties"]
+    assert "1: not affordable; 2: affordable with effort; 3: already paid" in str(fields["coordination"])
+    assert "1: stable; 2: some; 3: many" in str(fields["growth"]) and "low" not in str(fields["growth"]).lower()
