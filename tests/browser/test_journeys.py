@@ -102,3 +102,25 @@ def test_a_manager_reads_but_sees_no_controls_to_change(page: Page, live_server,
     expect(page.get_by_role("link", name="Edit")).to_have_count(0)
     page.goto(f"{live_server.url}/decisions/{decision.number}/edit/")
     expect(page.get_by_role("heading", name="You can't do that here")).to_be_visible()
+
+
+def test_quick_answers_are_never_lost_and_the_panel_shows_it_is_working(page: Page, live_server, sign_in):
+    sign_in(page)
+    page.get_by_role("link", name="New decision").click()
+    page.get_by_label("Title").fill("Quick answers")
+    _pick(page, "No: the caller can go on and learn the outcome later")
+    expect(page.get_by_test_id("recommendation")).to_contain_text("Answer the four factors")
+    # Answer every factor one way and then the other, without waiting for the panel in between.
+    for level in (
+        "Essential: one place to follow and debug the flow is a must",
+        "Stable: no other service is expected to react",
+        "No: the teams cannot take on more schema, tracing and ownership work",
+        "A simple utility the sender may well know about",
+    ):
+        _pick(page, level)
+    page.get_by_role("radio", name=re.compile(r"^Not needed")).check()
+    page.get_by_role("radio", name=re.compile(r"^Many")).check()
+    page.get_by_role("radio", name=re.compile(r"^Yes: they already run this")).check()
+    page.get_by_role("radio", name=re.compile(r"^A separate domain")).check()
+    expect(page.get_by_test_id("recommendation")).to_have_text("Event")  # the last answers won
+    expect(page.locator("#assessment-panels")).not_to_have_attribute("aria-busy", "true")

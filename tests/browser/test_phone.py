@@ -40,3 +40,13 @@ def test_the_navigation_is_one_row_at_1280(page: Page, live_server, sign_in):
     tops = {round(links.nth(i).bounding_box()["y"]) for i in range(links.count())}
     assert max(tops) - min(tops) < 20, tops
     assert page.evaluate("document.querySelector('.nav').scrollWidth <= document.querySelector('.nav').clientWidth")
+
+
+def test_the_log_s_filters_are_reachable_before_its_results_on_a_phone(page: Page, live_server, sign_in, decision):
+    page.set_viewport_size(PHONE)
+    sign_in(page, username="pat")
+    jump = page.get_by_role("link", name="Filter by style, status, team and more")
+    results = page.get_by_role("region", name="Decisions")
+    assert jump.bounding_box()["y"] < results.bounding_box()["y"]
+    jump.click()
+    assert page.get_by_role("group", name="Style").is_visible()
