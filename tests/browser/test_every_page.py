@@ -2,7 +2,6 @@
 pinned in tests/axe/package-lock.json) and nothing that scrolls sideways."""
 
 import os
-import re
 from pathlib import Path
 
 import pytest
@@ -20,25 +19,31 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _pages() -> list[str]:
+def _pages() -> list[tuple[str, str]]:
+    """(name, path) of every page, the names for the README's screenshots."""
     decision = Decision.objects.filter(status="accepted").order_by("number").first()
     proposal = Decision.objects.filter(status="proposed").order_by("number").first()
     flow, team, service = Flow.objects.first(), Team.objects.first(), Service.objects.first()
     job = ImportJob.objects.first()
     webhook = WebhookSubscription.objects.first()
     pages = [
-        "/", "/?q=order&style=event", "/decisions/new/", "/decisions/import/", "/me/", "/me/tokens/",
-        "/notifications/", "/activity/", "/overview/", "/flows/map/", "/revisit/", "/help/factors/",
-        "/teams/", "/teams/new/", "/services/", "/services/new/", "/flows/", "/flows/new/", "/webhooks/",
-        "/api/docs",
-        decision.get_absolute_url(), f"{decision.get_absolute_url()}history/", f"{decision.get_absolute_url()}edit/",
-        proposal.get_absolute_url(), flow.get_absolute_url(), f"/flows/{flow.pk}/edit/", team.get_absolute_url(),
-        f"/teams/{team.pk}/edit/", service.get_absolute_url(), f"/services/{service.pk}/edit/",
+        ("log", "/"), ("search", "/?q=order&style=event"), ("new-decision", "/decisions/new/"),
+        ("import", "/decisions/import/"), ("my-work", "/me/"), ("api-tokens", "/me/tokens/"),
+        ("notifications", "/notifications/"), ("activity", "/activity/"), ("overview", "/overview/"),
+        ("flow-map", "/flows/map/"), ("revisit", "/revisit/"), ("how-to-decide", "/help/factors/"),
+        ("teams", "/teams/"), ("new-team", "/teams/new/"), ("services", "/services/"),
+        ("new-service", "/services/new/"), ("flows", "/flows/"), ("new-flow", "/flows/new/"),
+        ("webhooks", "/webhooks/"), ("api-docs", "/api/docs"),
+        ("decision", decision.get_absolute_url()), ("history", f"{decision.get_absolute_url()}history/"),
+        ("edit-decision", f"{decision.get_absolute_url()}edit/"), ("proposal", proposal.get_absolute_url()),
+        ("flow", flow.get_absolute_url()), ("edit-flow", f"/flows/{flow.pk}/edit/"), ("team", team.get_absolute_url()),
+        ("edit-team", f"/teams/{team.pk}/edit/"), ("service", service.get_absolute_url()),
+        ("edit-service", f"/services/{service.pk}/edit/"),
     ]  # fmt: skip
     if job:
-        pages.append(f"/decisions/import/{job.pk}/")
+        pages.append(("import-job", f"/decisions/import/{job.pk}/"))
     if webhook:
-        pages.append(webhook.get_absolute_url())
+        pages.append(("webhook", webhook.get_absolute_url()))
     return pages
 
 
@@ -58,10 +63,6 @@ def _sideways(page: Page) -> int:
     return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
 
 
-def _shot_name(path: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-") or "log"
-
-
 def test_every_page_is_accessible_and_fits_at_both_widths(page: Page, live_server, screenshot):
     demo.load_demo()
     page.goto(f"{live_server.url}/login/")
@@ -73,12 +74,12 @@ def test_every_page_is_accessible_and_fits_at_both_widths(page: Page, live_serve
     page.get_by_label("Password").fill(demo.DEMO_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.get_by_role("heading", name="Decision log").wait_for()
-    for path in _pages():
+    for shot, path in _pages():
         for name, size in WIDTHS.items():
             page.set_viewport_size(size)
             page.goto(f"{live_server.url}{path}")
             page.wait_for_load_state("networkidle")
-            screenshot(page, f"pages/{_shot_name(path)}-{name}", kind="jpeg")
+            screenshot(page, f"pages/{shot}-{name}", kind="jpeg")
             found = _faults(page)
             if _sideways(page) > 0:
                 found.append(f"scrolls {_sideways(page)} px sideways")
