@@ -57,6 +57,7 @@ SECTION_FIELDS = {
     "options envisagées": "considered_options",
 }
 STATUS_SECTIONS = {"status", "statut", "状态", "estado", "decision status"}
+_STATUS_HEADING = re.compile(r"^(?:status|statut|状态|estado)\s*[:：]\s*\S")
 # Sections that hold a record's metadata (a table or key lines); what is not metadata stays in them.
 METADATA_SECTIONS = {"metadata", "meta", "properties", "page properties", "document information", "details",
                      "record", "decision record", "information", "info"}  # fmt: skip
@@ -91,7 +92,7 @@ META_KEYS = {
                      "proposed on", "date proposed", "created date", "decision-date", "decided"], "date"),
     **dict.fromkeys(["deciders", "decider", "decision-makers", "decision makers", "decision maker", "decisionmakers",
                      "approvers", "approver", "personnes impliquées", "participants", "决策者", "decisores",
-                     "entscheider", "decided by", "approved by"], "deciders"),
+                     "entscheider", "decided by", "approved by", "decision owner", "decider(s)"], "deciders"),
     **dict.fromkeys(["tags", "tag", "labels", "keywords", "categories", "topics", "étiquettes", "标签"], "tags"),
     **dict.fromkeys(["revisit on", "revisit-on", "review date", "next review", "next review date"], "revisit-on"),
 }  # fmt: skip
@@ -410,8 +411,7 @@ def _read_metadata(lines: list[str], meta: _Meta) -> list[str]:
             end = index
             while end < len(lines) and _TABLE_ROW.match(lines[end]):
                 end += 1
-            if not _read_table(lines[index:end], meta):
-                left += lines[index:end]
+            left += _read_table(lines[index:end], meta)
             index = end
             continue
         found = _metadata_line(line)
@@ -427,30 +427,37 @@ def _cells(row: str) -> list[str]:
     return [cell.strip().strip("*_").strip() for cell in _TABLE_ROW.match(row).group(1).split("|")]
 
 
-def _read_table(rows: list[str], meta: _Meta) -> bool:
-    """Rule *metadata tables*: `| Status | Draft |` rows (keys bold or not, the header row empty or not),
-    or a row of keys over a row of values. True when every row was metadata: the table is then
-    taken out of the text."""
-    rows = [_cells(row) for row in rows if not _TABLE_RULE.match(row)]
-    rows = [cells for cells in rows if any(cells)]
-    if not rows:
-        return False
-    header = [meta_key(cell) for cell in rows[0]]
-    if len(rows) == 2 and sum(1 for key in header if key) >= 2:
-        for key, value in zip(header, rows[1], strict=False):
+# The header of a two-column table of facts: "| Field | Value |", "| | |".
+_TABLE_HEADERS = {"", "field", "fields", "value", "values", "key", "property", "attribute", "item", "name", "details"}
+
+
+def _read_table(rows: list[str], meta: _Meta) -> list[str]:
+    """Rule *metadata tables*: `| Status | Draft |` rows (keys bold or not, under a header such as
+    `| Field | Value |` or none), or a row of keys over a row of values. The metadata rows leave the
+    text; the table's other rows stay, under its header."""
+    cells = [None if _TABLE_RULE.match(row) else _cells(row) for row in rows]
+    header = [meta_key(cell) for cell in cells[0]] if cells[0] else []
+    values = [row for row in cells[1:] if row is not None]
+    if len(values) == 1 and sum(1 for key in header if key) >= 2:
+        for key, value in zip(header, values[0], strict=False):
             if key:
                 meta.offer(key, value, "a metadata table")
-        return all(header)
-    known = 0
-    for cells in rows:
-        value = " ".join(cell for cell in cells[1:] if cell)
-        if len(cells) >= 2 and (key := meta_key(cells[0])):
+        return [] if all(header) else rows
+    leftover = []  # rows of facts the app has no field for
+    for index, parts in enumerate(cells):
+        if parts is None or not any(parts) or (index == 0 and {part.lower() for part in parts} <= _TABLE_HEADERS):
+            continue
+        value = " ".join(part for part in parts[1:] if part)
+        if len(parts) >= 2 and (key := meta_key(parts[0])):
             meta.offer(key, value, "a metadata table")
-            known += 1
-        elif len(cells) >= 2 and (links := find_links(f"{cells[0]} {value}")):
+        elif len(parts) >= 2 and (links := find_links(f"{parts[0]} {value}")):
             meta.links += links
-            known += 1
-    return known == len(rows)
+        else:
+            leftover.append(index)
+    if not leftover:
+        return []
+    # The header and rule lines stay, so what is left is still a table.
+    return [row for index, row in enumerate(rows) if index in leftover or index == 0 or cells[index] is None]
 
 
 def _number_from_filename(stem: str) -> tuple[int | None, date | None]:
@@ -538,6 +545,19 @@ def _status_history(front: dict) -> _StatusReading | None:
     if not entries:
         return None
     return _StatusReading(_latest(entries)[1], "a status history in front matter", _decided(entries))
+
+
+def _metadata_section(section: _Section, meta: _Meta) -> bool:
+    """Rule *a section for one fact*: `## Date` over `2026-01-20`, `## Deciders` over a few names.
+    True when the section was read (it then leaves the text)."""
+    name = meta_key(section.key)
+    lines = [re.sub(r"^[*+-]\s+", "", line.strip()) for line in section.lines if line.strip()]
+    if name not in ("date", "deciders", "tags") or not lines or len(lines) > 5 or len(" ".join(lines)) > 300:
+        return False
+    if name == "date" and not read_date(lines[0]):
+        return False
+    meta.offer(name, lines[0] if name == "date" else ", ".join(lines), "a section of its own")
+    return True
 
 
 def _changelog_date(section: _Section) -> WrittenDate | None:
@@ -676,7 +696,10 @@ def parse(path: str, text: str) -> ParsedAdr:
     changelog = None
     for section in sections:
         key = section.key
-        if key in STATUS_SECTIONS and status_section is None:
+        in_heading = _STATUS_HEADING.match(key)
+        if (key in STATUS_SECTIONS or in_heading) and status_section is None:
+            if in_heading:  # "## Status: Accepted"
+                meta.offer("status", section.heading.split(":", 1)[-1].split("：", 1)[-1].strip(), "a heading")
             status_section = section
             continue
         if key == STYLE_SECTION and not integration:
@@ -686,6 +709,8 @@ def parse(path: str, text: str) -> ParsedAdr:
             section.lines = _read_metadata(section.lines, meta)
             if not section.body:
                 continue
+        if _metadata_section(section, meta):
+            continue
         if key in CHANGELOG_SECTIONS and changelog is None:
             changelog = _changelog_date(section)
         if key == "links":
@@ -716,8 +741,10 @@ def parse(path: str, text: str) -> ParsedAdr:
     if title.status:
         meta.offer("status", title.status, "the title")
         links += find_links(title.status)
-    if isinstance(meta.get("status"), str) and (when := _date_inside(meta.get("status"))):
-        meta.offer("date", when, "the status line")  # "Accepted on 2023-03-14"
+    written_status = meta.get("status")
+    if isinstance(written_status, str) and status_from_text(_undecorated(written_status)) in ("accepted", "rejected"):
+        # "Accepted on 2023-03-14" dates the decision; "Superseded by ADR 10 (2026-09-28)" does not.
+        meta.offer("date", _date_inside(written_status), "the status line")
     if meta.get("status") and meta.get("status") is not values.UNSET:
         links += find_links(str(meta.get("status")))
     links += _front_matter_links(front)
@@ -787,8 +814,7 @@ def _status(meta: _Meta, warnings: list[str]) -> tuple[str, str]:
     written = meta.get("status")
     if written is values.UNSET:
         return UNKNOWN_STATUS, ""
-    # Rule *a crossed-out status is the old one*: "~~Proposed~~ Accepted" is accepted.
-    text = re.sub(r"~~.*?~~", "", _clean_value(written or "")).strip("*_ ")
+    text = _undecorated(_clean_value(written or ""))
     if not text:
         return MISSING_STATUS, ""
     if is_guidance(text):
@@ -799,6 +825,12 @@ def _status(meta: _Meta, warnings: list[str]) -> tuple[str, str]:
         warnings.append(f'status "{text[:80]}" is not one the app knows, so it is imported as a draft')
         return UNKNOWN_STATUS, text
     return status, text
+
+
+def _undecorated(status: str) -> str:
+    """Rule *a crossed-out status is the old one* ("~~Proposed~~ Accepted"); emoji written as
+    shortcodes (":white_check_mark: Accepted") are decoration."""
+    return re.sub(r"~~.*?~~|:[a-z0-9_+-]+:", "", status).strip("*_ ")
 
 
 def _number_and_title(path, stem, front, title: values.Title, warnings) -> tuple[int | None, str, str, str]:
@@ -913,6 +945,7 @@ def _with_definitions(text: str, definitions: dict[str, str]) -> str:
     return text + "\n\n" + "\n".join(missing) if missing else text
 
 
+MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdx")
 FRONT_MATTER_LINKS = {
     "supersedes": "supersedes",
     "supersededby": "superseded_by",
@@ -923,12 +956,23 @@ FRONT_MATTER_LINKS = {
 
 
 def _front_matter_links(front: dict) -> list[Link]:
-    """EventCatalog's relations (`supersedes: [{id: ...}]`); its ADRs live at adrs/<id>/index.mdx."""
+    """Relations in front matter: EventCatalog's (`supersedes: [{id: ...}]`, its ADRs live at
+    adrs/<id>/index.mdx) and other teams' (`superseded_by: ADR-0040`, `supersedes: [0003-x.md]`)."""
     links = []
-    for key, kind in FRONT_MATTER_LINKS.items():
-        for item in front.get(key) or []:
+    for key, value in front.items():
+        kind = FRONT_MATTER_LINKS.get(re.sub(r"[-_ ]", "", key))
+        if kind is None:
+            continue
+        for item in value if isinstance(value, list) else [value]:
             if isinstance(item, dict) and item.get("id"):
                 links.append(Link(kind, f"../{item['id']}/index.mdx"))
+            elif isinstance(item, (str, int)) and not isinstance(item, bool):
+                number = _number_value(item)
+                target = str(item).strip()
+                if number is not None:
+                    links.append(Link(kind, f"#{number}"))
+                elif target.lower().endswith(MARKDOWN_SUFFIXES):
+                    links.append(Link(kind, target))
     return links
 
 

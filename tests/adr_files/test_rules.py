@@ -349,3 +349,44 @@ def test_a_metadata_section_and_front_matter_keys_in_any_of_the_known_words():
 
 def test_a_kind_number_and_dash_before_the_title():
     assert read_title("ADR-0001 - Use Kafka").text == "Use Kafka"
+
+
+def test_a_field_value_table_under_a_numbered_status_heading_keeps_its_other_facts():
+    text = (
+        "# ADR-0038 — Transactional Outbox\n\n## 1. Status\n\n| Field | Value |\n|---|---|\n| Status | Accepted |\n"
+        "| Date | 2025-06-10 |\n| Deciders | David Okafor (Chair), Amara Osei |\n| Review tier | Tier 2 |\n\n"
+        "## 2. Context\n\nWhy.\n"
+    )
+    adr = parse("0038-outbox.md", text)
+    assert (adr.number, adr.title, adr.status, adr.decided_on) == (38, "Transactional Outbox", "accepted",
+                                                                    date(2025, 6, 10))  # fmt: skip
+    assert adr.deciders == "David Okafor (Chair), Amara Osei"
+    assert "| Review tier | Tier 2 |" in adr.other_sections and "| Status | Accepted |" not in adr.other_sections
+    assert adr.context == "Why."
+
+
+def test_a_table_headed_by_its_status_row():
+    text = "# RFC 001: onCallGenkit\n\n| Status | Accepted |\n|--------|----------|\n| **Created** | 2026-02-17 |\n"
+    adr = parse("001-oncall.md", text)
+    assert (adr.title, adr.status, adr.decided_on, adr.context) == ("onCallGenkit", "accepted", date(2026, 2, 17), "")
+
+
+@pytest.mark.parametrize(
+    "text", ["# X\n\n## Status: Accepted\n\n## Context\n\nWhy.\n", "# X\n\nStatus: :white_check_mark: Accepted\n"]
+)
+def test_a_status_in_its_heading_or_after_an_emoji_shortcode(text):
+    adr = parse("0001-x.md", text)
+    assert (adr.status, adr.warnings) == ("accepted", [])
+
+
+def test_a_section_for_one_fact_and_front_matter_relations_by_id():
+    text = (
+        "---\nsuperseded_by: ADR-0040\n---\n# ADR-005: Home-Manager\n\n"
+        "## Status\n\nSuperseded by ADR 0040 (2026-09-28)\n\n"
+        "## Date\n\n2026-01-20\n\n## Deciders\n\n- Ann\n- Bo\n\n## Context\n\nWhy.\n"
+    )
+    adr = parse("005-home.md", text)
+    assert (adr.status, adr.decided_on, adr.deciders) == ("superseded", date(2026, 1, 20), "Ann, Bo")
+    assert adr.sources["date"] == "a section of its own"
+    assert [(link.kind, link.target) for link in adr.links] == [("superseded_by", "#40")]
+    assert "## Date" not in adr.other_sections and adr.context == "Why."

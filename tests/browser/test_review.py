@@ -64,6 +64,13 @@ def test_a_proposal_is_reviewed_changed_approved_and_accepted(browser: Browser, 
     ada.get_by_role("button", name="Save changes").click()
     expect(ada.get_by_text("Still waiting on").locator("..")).to_contain_text("sam (asked again)")
     expect(ada.get_by_text("stale: the proposal changed after this review")).to_be_visible()
+    expect(ada.get_by_text("Still waiting on").locator("..")).to_contain_text("rui (asked again)")
+
+    # Rui is told the proposal changed as asked, and finds it back on the list of reviews to do.
+    rui.goto(f"{live_server.url}/notifications/")
+    expect(rui.get_by_text(re.compile("changed as you asked"))).to_be_visible()
+    rui.goto(f"{live_server.url}/me/")
+    expect(rui.locator(".work-list").first).to_contain_text("Publish OrderPlaced")
 
     # Rui approves; the architect accepts.
     rui.goto(url)
