@@ -391,7 +391,8 @@ def decision_backdate(
         return anchors[step][1] + (written - anchors[step][0])
 
     with _door() as batch:
-        batch.decision(_locked(decision.pk))
+        current = _locked(decision.pk)
+        batch.decision(current)
         for record in decision.history.all():
             record.history_date = story(record.history_date)
             record.decided_on = decided if record.decided_on else None
@@ -404,7 +405,7 @@ def decision_backdate(
             for pk, written in model.objects.filter(decision=decision).values_list("pk", name):
                 model.objects.filter(pk=pk).update(**{name: story(written)})
         Decision.objects.filter(pk=decision.pk).update(
-            created_at=story(decision.created_at), updated_at=story(decision.updated_at), decided_on=decided
+            created_at=story(current.created_at), updated_at=story(current.updated_at), decided_on=decided
         )
         Decision.objects.filter(pk=decision.pk).stamp_status_times_from_transitions()
 

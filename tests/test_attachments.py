@@ -1,14 +1,12 @@
 """Images: kept from an import, attached in the page, served as files, and written back on export."""
 
-import io
-import zipfile
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from decisions import images, workflow
 from decisions.adr_files import export, importer
 from decisions.models import Attachment, Decision
+from tests.archives import zipped
 from tests.factories import DecisionFactory
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -38,17 +36,8 @@ def test_a_file_named_png_that_is_not_one_is_refused():
         images.check("big.png", PNG + b"\x00" * images.MAX_IMAGE_BYTES)
 
 
-def _zip(files: dict[str, bytes]) -> io.BytesIO:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, data in files.items():
-            archive.writestr(name, data)
-    buffer.seek(0)
-    return buffer
-
-
 def test_an_import_keeps_the_images_its_files_link_and_says_which_are_missing(db, architect):
-    files = importer.read_zip(_zip({"adr/0001-use-kafka.md": ADR, "adr/images/flow.png": PNG,
+    files = importer.read_zip(zipped({"adr/0001-use-kafka.md": ADR, "adr/images/flow.png": PNG,
                                     "adr/diagram.svg": SVG, "adr/images/unused.png": PNG}))  # fmt: skip
     report = workflow.adrs_import(files, collection="team", by=architect)
     decision = Decision.objects.get(source_path="team/0001-use-kafka.md")
@@ -154,3 +143,16 @@ def test_images_uploaded_beside_loose_markdown_files_are_found_by_name(db, archi
     files = [("0001-use-kafka.md", ADR), ("flow.png", PNG), ("diagram.svg", SVG)]  # no folders, as a browser sends
     workflow.adrs_import(files, collection="loose", by=architect)
     assert sorted(Attachment.objects.values_list("name", flat=True)) == ["diagram.svg", "images/flow.png"]
+
+
+def test_the_edit_form_attaches_images_and_comes_back_to_the_form(db, architect, architect_client):
+    decision = DecisionFactory(author=architect, status="draft")
+    edit = f"/decisions/{decision.number}/edit/"
+    assert 'aria-label="Attach an image"' in architect_client.get(edit).content.decode()
+    response = architect_client.post(f"/decisions/{decision.number}/images/",
+                                     {"image": SimpleUploadedFile("flow.png", PNG), "next": edit})  # fmt: skip
+    assert response["Location"] == f"{edit}#images"
+    upload = {"image": SimpleUploadedFile("b.png", PNG), "next": "https://evil.example/"}
+    elsewhere = architect_client.post(f"/decisions/{decision.number}/images/", upload)
+    assert elsewhere["Location"] == f"{decision.get_absolute_url()}#images"
+    assert "flow.png" in architect_client.get(edit).content.decode()

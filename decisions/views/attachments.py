@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
@@ -41,4 +42,7 @@ def attachment_add(request: HttpRequest, number: int) -> HttpResponse:
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, error)
-    return redirect(f"{decision.get_absolute_url()}#images")
+    back = request.POST.get("next", "")
+    if back != reverse("decision_edit", args=[decision.number]):  # the edit form, or else the decision page
+        back = decision.get_absolute_url()
+    return redirect(f"{back}#images")

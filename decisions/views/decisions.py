@@ -193,6 +193,8 @@ def _decision_form(request: HttpRequest, decision: Decision, initial: dict) -> H
             "creating": creating,
             "assessing": ASSESS_BUTTON in request.POST,
             "markdown_fields": [form[name] for name in DecisionForm.MARKDOWN_SECTIONS],
+            "attachments": [] if creating else list(decision.attachments.only("decision", "name", "size")),
+            "attachment_form": AttachmentForm(),
             **_assessment_context(form, decision),
         },
     )

@@ -1,7 +1,6 @@
 """Importing collections: numbers, links, atomicity, idempotence, zips, the command."""
 
 import io
-import zipfile
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -9,6 +8,7 @@ from django.core.management import CommandError, call_command
 from decisions import workflow
 from decisions.adr_files import importer
 from decisions.models import Decision, DecisionLink, SearchDocument, Transition
+from tests.archives import zipped
 from tests.factories import DecisionFactory, FlowFactory
 from tests.shared import CORPORA
 
@@ -115,18 +115,9 @@ def test_an_integration_section_links_an_existing_flow(db):
     assert any("Unknown flow" in warning for warning in report.results[1].warnings)
 
 
-def _zip(files: dict[str, bytes]) -> io.BytesIO:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, data in files.items():
-            archive.writestr(name, data)
-    buffer.seek(0)
-    return buffer
-
-
 def test_a_zip_of_a_folder_reads_like_the_folder():
     files = importer.read_zip(
-        _zip({"adr/0001-a.md": b"# A", "adr/img.png": b"\x89PNG", "adr/notes.pdf": b"%PDF", "__MACOSX/._x": b""})
+        zipped({"adr/0001-a.md": b"# A", "adr/img.png": b"\x89PNG", "adr/notes.pdf": b"%PDF", "__MACOSX/._x": b""})
     )
     # Markdown and images are unpacked; anything else is listed only
     assert files == [("0001-a.md", b"# A"), ("img.png", b"\x89PNG"), ("notes.pdf", b"")]
@@ -136,8 +127,8 @@ def test_a_zip_of_a_folder_reads_like_the_folder():
     ("data", "message"),
     [
         (io.BytesIO(b"not a zip"), "not a valid zip"),
-        (_zip({f"{n}.md": b"" for n in range(importer.MAX_FILES + 1)}), "limit"),
-        (_zip({"big.md": b"x" * (importer.MAX_TOTAL_BYTES + 1)}), "more than"),
+        (zipped({f"{n}.md": b"" for n in range(importer.MAX_FILES + 1)}), "limit"),
+        (zipped({"big.md": b"x" * (importer.MAX_TOTAL_BYTES + 1)}), "more than"),
     ],
 )
 def test_bad_and_gigantic_zips_are_refused(data, message):
@@ -169,7 +160,7 @@ def test_the_command_fails_on_a_broken_file_and_names_it(db, tmp_path, capsys):
 
 def test_the_command_reads_a_zip_and_refuses_a_missing_path(db, tmp_path):
     path = tmp_path / "adrs.zip"
-    path.write_bytes(_zip({"adrs/0001-a.md": b"# 1. A\n"}).getvalue())
+    path.write_bytes(zipped({"adrs/0001-a.md": b"# 1. A\n"}).getvalue())
     call_command("import_adrs", str(path))
     assert Decision.objects.get().source_path == "adrs/0001-a.md"
     with pytest.raises(CommandError, match="not a folder"):
@@ -212,4 +203,4 @@ def test_progress_reads_every_file_then_saves_every_decision(db):
 
 def test_an_export_of_5000_decisions_with_its_index_reads_back():
     exported = {f"{n:04d}-decision.md": b"# X\n" for n in range(1, 5001)} | {"index.md": b"# ADRs\n"}
-    assert len(importer.read_zip(_zip(exported))) == 5001
+    assert len(importer.read_zip(zipped(exported))) == 5001
