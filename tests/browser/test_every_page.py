@@ -96,3 +96,30 @@ def test_the_api_docs_are_accessible_with_an_operation_open_to_try(page: Page, l
     page.get_by_role("button", name="Try it out").first.click()
     page.get_by_role("button", name="Execute").wait_for()
     assert _faults(page) == []
+
+
+@pytest.mark.parametrize("username", ["reviewer", "manager"])
+def test_the_pages_each_role_works_in_are_accessible_to_them_too(page: Page, live_server, username):
+    demo.load_demo(log=lambda line: None)
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(demo.DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    proposal = Decision.objects.filter(status="proposed").order_by("number").first()
+    decision = Decision.objects.filter(status="accepted").order_by("number").first()
+    problems = {}
+    for path in (
+        "/",
+        "/me/",
+        "/notifications/",
+        "/overview/",
+        proposal.get_absolute_url(),
+        decision.get_absolute_url(),
+    ):
+        for name, size in WIDTHS.items():
+            page.set_viewport_size(size)
+            page.goto(f"{live_server.url}{path}")
+            found = _faults(page) + ([f"scrolls {_sideways(page)} px sideways"] if _sideways(page) > 0 else [])
+            if found:
+                problems[f"{path} {name}"] = found
+    assert not problems, problems
