@@ -688,84 +688,29 @@ def parse(path: str, text: str) -> ParsedAdr:
     leftover = _read_metadata(preamble, meta)
     meta_from_bullets = len(meta.values) > before
 
-    links: list[Link] = list(meta.links)
-    fields = {"context": [], "decision_text": [], "consequences": [], "considered_options": []}
-    others: list[str] = []
-    integration: dict = {}
-    status_section = None
-    changelog = None
-    for section in sections:
-        key = section.key
-        in_heading = _STATUS_HEADING.match(key)
-        if (key in STATUS_SECTIONS or in_heading) and status_section is None:
-            if in_heading:  # "## Status: Accepted"
-                meta.offer("status", section.heading.split(":", 1)[-1].split("：", 1)[-1].strip(), "a heading")
-            status_section = section
-            continue
-        if key == STYLE_SECTION and not integration:
-            integration = _integration(section)
-            continue
-        if key in METADATA_SECTIONS:
-            section.lines = _read_metadata(section.lines, meta)
-            if not section.body:
-                continue
-        if _metadata_section(section, meta):
-            continue
-        if key in CHANGELOG_SECTIONS and changelog is None:
-            changelog = _changelog_date(section)
-        if key == "links":
-            links += find_links(section.body)
-            rest = [line for line in section.lines if not _link_only(line)]
-            if "\n".join(rest).strip():
-                others.append(f"## {section.heading}\n\n" + "\n".join(rest).strip())
-            continue
-        name = SECTION_FIELDS.get(key)
-        if name and not fields[name]:
-            fields[name].append(section.body)
-        else:
-            others.append(f"{'#' * section.level} {section.heading}\n\n{section.body}".strip())
-
+    read = _read_sections(sections, meta)
     title = read_title(written_title or "")
-    if status_section is not None:
-        lines = [line.strip() for line in _read_metadata(status_section.lines, meta) if line.strip()]
-        reading = _read_status_section(lines)
-        meta.offer("status", reading.text, reading.source)
-        meta.offer("date", reading.written_date, reading.source)
-        if reading.warning and "status" not in meta.values:
-            warnings.append(reading.warning)
-            meta.offer("status", values.UNSET, reading.source)
-        links += find_links(status_section.body)
-        notes = [line for line in lines if line != reading.text and not _link_only(line)]
-        if notes:
-            others.insert(0, "## Status notes\n\n" + "\n\n".join(notes))
-    if title.status:
-        meta.offer("status", title.status, "the title")
-        links += find_links(title.status)
-    written_status = meta.get("status")
-    if isinstance(written_status, str) and status_from_text(_undecorated(written_status)) in ("accepted", "rejected"):
-        # "Accepted on 2023-03-14" dates the decision; "Superseded by ADR 10 (2026-09-28)" does not.
-        meta.offer("date", _date_inside(written_status), "the status line")
-    if meta.get("status") and meta.get("status") is not values.UNSET:
-        links += find_links(str(meta.get("status")))
-    links += _front_matter_links(front)
+    links = read.links + _status_links(read.status_section, title, front, meta, read.others, warnings)
+    links += meta.links  # tables of facts anywhere, the status section's included
 
     status, status_text = _status(meta, warnings)
     number, number_source, title_text, title_source = _number_and_title(path, stem, front, title, warnings)
     file_date = _number_from_filename(stem)[1]
     if file_date:
         meta.offer("date", file_date, "the file name")
-    if changelog:
-        meta.offer("date", changelog, "the changelog")
+    if read.changelog:
+        meta.offer("date", read.changelog, "the changelog")
     written_date, decided_on = _date(meta, warnings)
 
     definitions = _link_definitions(body)
+    fields = read.fields
     context = "\n\n".join(part for part in ["\n".join(leftover).strip(), *fields["context"]] if part)
     decision_text, moved = _split_consequences("\n\n".join(fields["decision_text"]))
     consequences = "\n\n".join(part for part in [*fields["consequences"], moved] if part)
     context, decision_text, consequences, considered_options, other_sections = (
         _with_definitions(part, definitions)
         for part in (context, decision_text, consequences, "\n\n".join(fields["considered_options"]),
-                     "\n\n".join(others))
+                     "\n\n".join(read.others))
     )  # fmt: skip
     in_name = number_source in ("the file name", "the folder name", "the title")
     source_id = f"{number:04d}" if number is not None and in_name else stem
@@ -802,11 +747,90 @@ def parse(path: str, text: str) -> ParsedAdr:
         considered_options=considered_options,
         other_sections=other_sections,
         links=links,
-        integration=integration,
+        integration=read.integration,
         warnings=warnings,
         sources=sources,
         written_date=written_date,
     )
+
+
+@dataclass
+class _Read:
+    """What the sections hold: the app's fields, the sections it has no field for, and the rest."""
+
+    fields: dict[str, list[str]] = field(
+        default_factory=lambda: {"context": [], "decision_text": [], "consequences": [], "considered_options": []}
+    )
+    others: list[str] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
+    integration: dict = field(default_factory=dict)
+    status_section: _Section | None = None
+    changelog: WrittenDate | None = None
+
+
+def _read_sections(sections: list[_Section], meta: _Meta) -> _Read:
+    read = _Read()
+    for section in sections:
+        key = section.key
+        in_heading = _STATUS_HEADING.match(key)
+        if (key in STATUS_SECTIONS or in_heading) and read.status_section is None:
+            if in_heading:  # "## Status: Accepted"
+                meta.offer("status", section.heading.split(":", 1)[-1].split("：", 1)[-1].strip(), "a heading")
+            read.status_section = section
+            continue
+        if key == STYLE_SECTION and not read.integration:
+            read.integration = _integration(section)
+            continue
+        if key in METADATA_SECTIONS:
+            section.lines = _read_metadata(section.lines, meta)
+            if not section.body:
+                continue
+        if _metadata_section(section, meta):
+            continue
+        if key in CHANGELOG_SECTIONS and read.changelog is None:
+            read.changelog = _changelog_date(section)
+        if key == "links":
+            read.links += find_links(section.body)
+            rest = [line for line in section.lines if not _link_only(line)]
+            if "\n".join(rest).strip():
+                read.others.append(f"## {section.heading}\n\n" + "\n".join(rest).strip())
+            continue
+        name = SECTION_FIELDS.get(key)
+        if name and not read.fields[name]:
+            read.fields[name].append(section.body)
+        else:
+            read.others.append(f"{'#' * section.level} {section.heading}\n\n{section.body}".strip())
+    return read
+
+
+def _status_links(
+    status_section: _Section | None, title: values.Title, front: dict, meta: _Meta, others: list[str], warnings
+) -> list[Link]:
+    """Read the status from its section and the title (what it says besides goes first among the
+    other sections, as Status notes), and return the links to other decisions they hold."""
+    links: list[Link] = []
+    if status_section is not None:
+        lines = [line.strip() for line in _read_metadata(status_section.lines, meta) if line.strip()]
+        reading = _read_status_section(lines)
+        meta.offer("status", reading.text, reading.source)
+        meta.offer("date", reading.written_date, reading.source)
+        if reading.warning and "status" not in meta.values:
+            warnings.append(reading.warning)
+            meta.offer("status", values.UNSET, reading.source)
+        links += find_links(status_section.body)
+        notes = [line for line in lines if line != reading.text and not _link_only(line)]
+        if notes:
+            others.insert(0, "## Status notes\n\n" + "\n\n".join(notes))
+    if title.status:
+        meta.offer("status", title.status, "the title")
+        links += find_links(title.status)
+    written = meta.get("status")
+    if isinstance(written, str) and status_from_text(_undecorated(written)) in ("accepted", "rejected"):
+        # "Accepted on 2023-03-14" dates the decision; "Superseded by ADR 10 (2026-09-28)" does not.
+        meta.offer("date", _date_inside(written), "the status line")
+    if written and written is not values.UNSET:
+        links += find_links(str(written))
+    return links + _front_matter_links(front)
 
 
 def _status(meta: _Meta, warnings: list[str]) -> tuple[str, str]:
