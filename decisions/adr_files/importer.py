@@ -278,7 +278,8 @@ def _read(path: str, data: bytes, report: ImportReport, collection: str) -> tupl
             raise parse.BrokenFile(f"its path and collection name are longer than {PATH_MAX} characters")
         if CONTROL_IN_PATH.search(path) or "/../" in f"/{path}/":
             raise parse.BrokenFile("its path holds control characters or a “..” step")
-        text = parse.decode(data)
+        notes: list[str] = []
+        text = parse.decode(data, notes)
         reason = parse.skip_reason(path, text)
         if reason:
             result.outcome, result.reason = "skipped", reason
@@ -287,6 +288,7 @@ def _read(path: str, data: bytes, report: ImportReport, collection: str) -> tupl
     except parse.BrokenFile as error:
         result.outcome, result.reason = "broken", str(error)
         return None
+    adr.warnings[:0] = notes
     result.warnings = adr.warnings
     return adr, result
 

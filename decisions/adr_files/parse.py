@@ -8,6 +8,7 @@ dropped: sections the app has no field for are kept, in order, in `other_section
 from __future__ import annotations
 
 import re
+import tomllib
 import urllib.parse
 from dataclasses import dataclass, field
 from datetime import date
@@ -190,13 +191,23 @@ def normalise_heading(heading: str) -> str:
     return re.sub(r"^\d+[.)]\s*", "", heading).lower()
 
 
-def decode(data: bytes) -> str:
+def decode(data: bytes, notes: list[str] | None = None) -> str:
+    """The file's text. Rule *text as editors save it*: UTF-8 (with or without a byte order mark),
+    UTF-16 with its mark, else Windows-1252 (what older editors wrote), noted in `notes`."""
     if len(data) > MAX_FILE_BYTES:
         raise BrokenFile(f"the file is larger than {MAX_FILE_BYTES // 1_000_000} MB")
+    encoding = "utf-16" if data.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8-sig"
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise BrokenFile(f"the file is not UTF-8 text (bad byte at position {error.start})") from None
+        text = data.decode(encoding)
+    except UnicodeDecodeError:
+        if encoding == "utf-16" or b"\x00" in data:
+            raise BrokenFile("the file is not text (it holds bytes no text encoding gives)") from None
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError:
+            raise BrokenFile("the file is not UTF-8 text, nor Windows-1252") from None
+        if notes is not None:
+            notes.append("the file is not UTF-8, so it was read as Windows-1252")
     if "\x00" in text:
         raise BrokenFile("the file holds NUL bytes, so it is not a text file")
     return text.replace("\r\n", "\n").replace("\r", "\n")
@@ -221,7 +232,7 @@ def skip_reason(path: str, text: str) -> str | None:
     name = PurePosixPath(path).name.lower()
     stem = decision_stem(path).lower()
     front, body = split_front_matter(text)
-    if name == "index.mdx" and front and re.search(r"^id:", front, re.MULTILINE):
+    if name == "index.mdx" and front.raw and re.search(r"^id:", front.raw, re.MULTILINE):
         return None  # EventCatalog keeps each ADR as <id>/index.mdx
     folder = _DECISION_FOLDER.match(stem)
     if folder and set(folder.group(1)) == {"0"} and stem != PurePosixPath(name).stem:
@@ -237,13 +248,28 @@ def skip_reason(path: str, text: str) -> str | None:
     return None
 
 
-def split_front_matter(text: str) -> tuple[str | None, str]:
-    if not text.startswith("---\n"):
-        return None, text
-    end = re.search(r"^(?:---|\.\.\.)[ \t]*$", text[4:], re.MULTILINE)
+_FRONT_MATTER_START = re.compile(r"\A(?:[ \t]*\n)*(---|\+\+\+)[ \t]*\n")
+
+
+@dataclass(frozen=True)
+class FrontMatter:
+    raw: str | None  # None when the file has none
+    toml: bool = False  # Hugo's +++ front matter is TOML
+
+
+def split_front_matter(text: str) -> tuple[FrontMatter, str]:
+    """The front matter (YAML between `---` lines, or TOML between `+++` lines, after any blank
+    lines) and the body after it."""
+    start = _FRONT_MATTER_START.match(text)
+    if not start:
+        return FrontMatter(None), text
+    fence = start.group(1)
+    closing = r"^(?:---|\.\.\.)[ \t]*$" if fence == "---" else r"^\+\+\+[ \t]*$"
+    end = re.search(closing, text[start.end() :], re.MULTILINE)
     if not end:
-        return None, text
-    return text[4 : 4 + end.start()], text[4 + end.end() :].lstrip("\n")
+        return FrontMatter(None), text
+    raw = text[start.end() : start.end() + end.start()]
+    return FrontMatter(raw, toml=fence == "+++"), text[start.end() + end.end() :].lstrip("\n")
 
 
 class _FrontMatterLoader(yaml.SafeLoader):
@@ -288,13 +314,20 @@ def _bracket_depth(raw: str) -> int:
     return deepest
 
 
-def _front_matter(raw: str | None) -> dict:
+def _front_matter(front: FrontMatter) -> dict:
+    raw = front.raw
     if raw is None:
         return {}
     if len(raw) > FRONT_MATTER_MAX:
         raise BrokenFile(f"the front matter is longer than {FRONT_MATTER_MAX:,} characters")
     if _bracket_depth(raw) > FRONT_MATTER_DEPTH:  # before YAML's scanner, which is slow on deep [[[[
         raise BrokenFile(f"the front matter nests deeper than {FRONT_MATTER_DEPTH} levels")
+    if front.toml:
+        try:
+            data = tomllib.loads(raw)
+        except tomllib.TOMLDecodeError as error:
+            raise BrokenFile(f"the front matter is not valid TOML ({error})") from None
+        return {str(key).lower(): value for key, value in data.items()}
     try:
         data = yaml.load(raw, Loader=_FrontMatterLoader)  # noqa: S506 # nosec B506 (a SafeLoader, narrowed)
     except yaml.YAMLError as error:
@@ -329,6 +362,36 @@ def _lines_with_fences(body: str):
         yield line, False
 
 
+_SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
+
+
+def _atx_headings(body: str) -> str:
+    """Rule *underlined headings*: `Title` over `=====` is `# Title`, over `-----` is `## Title`
+    (a line of dashes after a blank line stays a rule)."""
+    lines = body.split("\n")
+    if not any(_SETEXT.match(line) for line in lines):
+        return body
+    out: list[str] = []
+    fenced = [in_fence for _, in_fence in _lines_with_fences(body)]
+    for index, line in enumerate(lines):
+        under = _SETEXT.match(line)
+        above = out[-1] if out else ""
+        if (
+            under
+            and index
+            and not fenced[index]
+            and not fenced[index - 1]
+            and above.strip()
+            and not _HEADING.match(above)
+            and not re.match(r"^\s*(?:[*+-]\s|\d+[.)]\s|\||>)", above)
+            and (index < 2 or not lines[index - 2].strip() or _SETEXT.match(lines[index - 2]) is None)
+        ):
+            out[-1] = ("# " if under.group(1)[0] == "=" else "## ") + above.strip()
+            continue
+        out.append(line)
+    return "\n".join(out)
+
+
 def _split_sections(body: str) -> tuple[str | None, list[str], list[_Section]]:
     """The H1 title, the lines before the first section, and the sections.
 
@@ -337,7 +400,7 @@ def _split_sections(body: str) -> tuple[str | None, list[str], list[_Section]]:
     title = None
     preamble: list[str] = []
     sections: list[_Section] = []
-    for line, in_fence in _lines_with_fences(body):
+    for line, in_fence in _lines_with_fences(_atx_headings(body)):
         match = None if in_fence else _HEADING.match(line)
         if match and len(match.group(1)) <= 2:
             if len(match.group(1)) == 1 and title is None and not sections:
@@ -727,7 +790,7 @@ def parse(path: str, text: str) -> ParsedAdr:
         text=text,
         format=detect_format(
             path=path,
-            front=front if raw_front is not None else None,
+            front=front if raw_front.raw is not None else None,
             bullets=meta_from_bullets,
             title=written_title or "",
             sections=sections,

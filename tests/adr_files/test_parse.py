@@ -205,7 +205,8 @@ def test_an_eventcatalog_adr_is_not_an_index_page():
 @pytest.mark.parametrize(
     ("data", "reason"),
     [
-        (b"# X\n\xff\xfe bad", "not UTF-8"),
+        (b"# X\n\x81\x8d bad", "not UTF-8 text, nor Windows-1252"),
+        (b"\xff\xfe# X\n\x00\xd8", "not text"),
         (b"# X\x00", "NUL"),
         (b"x" * 1_000_001, "larger than"),
     ],

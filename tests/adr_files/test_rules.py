@@ -390,3 +390,26 @@ def test_a_section_for_one_fact_and_front_matter_relations_by_id():
     assert adr.sources["date"] == "a section of its own"
     assert [(link.kind, link.target) for link in adr.links] == [("superseded_by", "#40")]
     assert "## Date" not in adr.other_sections and adr.context == "Why."
+
+
+# Text as editors save it.
+
+
+def test_windows_1252_and_utf_16_files_are_read_and_the_first_is_noted():
+    notes = []
+    text = decode("# Décision\n\nStatut : Accepté\n".encode("cp1252"), notes)
+    assert text.startswith("# Décision") and notes == ["the file is not UTF-8, so it was read as Windows-1252"]
+    assert decode("# Use Kafka\n\nStatus: Accepted\n".encode("utf-16")).startswith("# Use Kafka")
+
+
+def test_toml_front_matter_and_front_matter_after_blank_lines():
+    hugo = parse("0003-x.md", '+++\ntitle = "Use Kafka"\nstatus = "accepted"\ndate = 2024-05-02\n+++\n\nWhy.\n')
+    assert (hugo.title, hugo.status, hugo.decided_on) == ("Use Kafka", "accepted", date(2024, 5, 2))
+    late = parse("0003-x.md", "\n\n---\nstatus: rejected\n---\n# Use Kafka\n")
+    assert (late.title, late.status) == ("Use Kafka", "rejected")
+
+
+def test_underlined_headings():
+    text = "Use Kafka\n=========\n\nStatus\n------\n\nAccepted\n\nContext\n-------\n\nWhy.\n\n---\n\nAfter a rule.\n"
+    adr = parse("0004-x.md", text)
+    assert (adr.title, adr.status, adr.context) == ("Use Kafka", "accepted", "Why.\n\n---\n\nAfter a rule.")
