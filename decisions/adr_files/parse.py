@@ -215,7 +215,8 @@ def decode(data: bytes, notes: list[str] | None = None) -> str:
 
 # A folder named for one decision: its number first, or a word and its number (`0002-helm-oci`, `RFC-0002`).
 _DECISION_FOLDER = re.compile(r"^(?:[A-Za-z]{2,}[-_ ]?)?(\d+)(?=[-_\s]|$)")
-_INDEX_STEMS = {"index", "readme", "toc", "_sidebar", "intro", "introduction"}
+_INDEX_STEMS = {"index", "readme", "toc", "_toc", "_sidebar", "intro", "introduction", "adr-index", "adr-log",
+                "decision-log", "decisions", "summary", "overview", "changelog", "contributing", "license"}  # fmt: skip
 
 
 def decision_stem(path: str) -> str:
@@ -887,6 +888,7 @@ def _status_links(
     if title.status:
         meta.offer("status", title.status, "the title")
         links += find_links(title.status)
+    meta.offer("date", title.written_date, "the title")
     written = meta.get("status")
     if isinstance(written, str) and status_from_text(_undecorated(written)) in ("accepted", "rejected"):
         # "Accepted on 2023-03-14" dates the decision; "Superseded by ADR 10 (2026-09-28)" does not.

@@ -147,6 +147,7 @@ _MONTH = "|".join(sorted(map(re.escape, _MONTHS), key=len, reverse=True))
 _ORDINAL = r"(?:st|nd|rd|th|er|e)?"
 _ISO = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
 _COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})(?!\d)")
+_YEAR_MONTH = re.compile(r"(\d{4})[-/.](\d{1,2})")
 _NUMERIC = re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4}|\d{2})(?!\d)")
 _DAY_MONTH_YEAR = re.compile(rf"(\d{{1,2}}){_ORDINAL}\.?\s+(?:of\s+|de\s+)?({_MONTH})\.?,?\s+(\d{{4}})(?!\d)", re.I)
 _MONTH_DAY_YEAR = re.compile(rf"({_MONTH})\.?\s+(\d{{1,2}}){_ORDINAL},?\s+(\d{{4}})(?!\d)", re.I)
@@ -194,6 +195,9 @@ def read_date(value, *, day_first: bool = True) -> WrittenDate | None:
             return WrittenDate(match.group(0), found)
         found = _date(year, second, first)
         return WrittenDate(match.group(0), found, swapped=True) if found else None
+    if match := _YEAR_MONTH.fullmatch(text):  # "2023-03": the month is what the file knows
+        found = _date(int(match.group(1)), int(match.group(2)), 1)
+        return WrittenDate(match.group(0), found, month_only=True) if found else None
     if match := _COMPACT.match(text):
         found = _date(*map(int, match.groups()))
         return WrittenDate(match.group(0), found) if found else None
@@ -246,6 +250,8 @@ def _date(year: int, month: int, day: int) -> date | None:
 # Titles.
 _EMPHASIS = re.compile(r"^(\*\*|__|\*|_|`)(.+)\1$")
 _STATUS_PREFIX = re.compile(r"^\[((?:[^\[\]]|\[[^\[\]]*\](?:\([^)]*\))?)+)\]\s*(?!\()(.+)$")
+_STATUS_SUFFIX = re.compile(r"^(.+?)\s*[\[(]([^\[\]()]+)[\])]$")
+_DATE_PREFIX = re.compile(r"^(\d{4}-\d{2}-\d{2})\s*(?:[:–—-]\s+|\s)(\S.*)$")
 _KIND = r"(?:architectur(?:e|al) decision record|decision record|adr|rfc|kep)"
 _KIND_AND_NUMBER = re.compile(rf"^{_KIND}\s*[-_ ]?\s*#?(\d{{1,6}})(?:\s+[-–—]\s+|[.:)]?\s+)(.+)$", re.I)
 _KIND_ONLY = re.compile(rf"^{_KIND}\s*(?::|\s[–—-])\s*(.+)$", re.I)
@@ -260,7 +266,8 @@ class Title:
     whole: str = ""  # the text with its number, for a loose number the file does not confirm
     number: int | None = None  # the number the title writes, if any
     number_is_loose: bool = False  # "12 Title": a number only if the file agrees
-    status: str = ""  # a status written in brackets before it: "[Superseded by [ADR-7](…)] Title"
+    status: str = ""  # a status in brackets before or after it: "[Superseded by [ADR-7](…)] Title", "Title (Accepted)"
+    written_date: WrittenDate | None = None  # a date in front of it: "2021-03-04 Use Kafka"
 
 
 def read_title(written: str) -> Title:
@@ -273,8 +280,12 @@ def read_title(written: str) -> Title:
     title = Title(text)
     if (match := _STATUS_PREFIX.match(text)) and status_from_text(match.group(1)):
         title.status, text = match.group(1).strip(), match.group(2).strip()
+    elif (match := _STATUS_SUFFIX.match(text)) and status_from_text(match.group(2)) and len(match.group(2)) < 40:
+        title.status, text = match.group(2).strip(), match.group(1).strip()
     while match := _EMPHASIS.match(text):
         text = match.group(2).strip()
+    if (match := _DATE_PREFIX.match(text)) and (written := read_date(match.group(1))):
+        title.written_date, text = written, match.group(2).strip()
     if match := _KIND_AND_NUMBER.match(text) or _NUMBER_PUNCTUATED.match(text):
         title.number, text = int(match.group(1)), match.group(2).strip()
     elif match := _KIND_ONLY.match(text):

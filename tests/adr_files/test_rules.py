@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from decisions.adr_files import importer
-from decisions.adr_files.parse import decode, parse
+from decisions.adr_files.parse import decode, parse, skip_reason
 from decisions.adr_files.values import is_guidance, is_placeholder, parse_date, read_title
 from decisions.markdown import render_markdown
 from tests.shared import CORPORA
@@ -413,3 +413,23 @@ def test_underlined_headings():
     text = "Use Kafka\n=========\n\nStatus\n------\n\nAccepted\n\nContext\n-------\n\nWhy.\n\n---\n\nAfter a rule.\n"
     adr = parse("0004-x.md", text)
     assert (adr.title, adr.status, adr.context) == ("Use Kafka", "accepted", "Why.\n\n---\n\nAfter a rule.")
+
+
+@pytest.mark.parametrize(
+    ("path", "text", "title", "status", "decided"),
+    [
+        ("0005-x.md", "# Use Kafka (Accepted)\n", "Use Kafka", "accepted", None),
+        ("0005-x.md", "# Use Kafka [DEPRECATED]\n", "Use Kafka", "deprecated", None),
+        ("0005-x.md", "# Use Kafka (for orders)\n", "Use Kafka (for orders)", "accepted", None),
+        ("x.md", "# 2021-03-04 Use Kafka\n", "Use Kafka", "accepted", date(2021, 3, 4)),
+        ("0005-x.md", "# Use Kafka\n\nDate: 2023-03\n", "Use Kafka", "accepted", date(2023, 3, 1)),
+    ],
+)
+def test_a_status_after_the_title_a_date_before_it_and_a_month_date(path, text, title, status, decided):
+    adr = parse(path, text)
+    assert (adr.title, adr.status, adr.decided_on) == (title, status, decided)
+
+
+@pytest.mark.parametrize("path", ["adr-index.md", "docs/decisions.md", "CHANGELOG.md", "adr/_toc.md"])
+def test_more_index_pages_are_skipped(path):
+    assert "index page" in skip_reason(path, "# Decisions\n\n* [1. X](0001-x.md)\n")
