@@ -14,7 +14,7 @@ from . import tokens
 from .forms import LogFilterForm
 from .log import log_results
 from .markdown import render_markdown
-from .models import Decision
+from .models import Decision, person_name
 
 FEED_SIZE = 50
 FEED_KEY = "key"
@@ -51,7 +51,7 @@ class DecisionFeed(Feed):
 
     def item_author_name(self, decision: Decision) -> str | None:
         author = decision.author
-        return xml_text(author.get_full_name() or author.get_username()) if author else None
+        return xml_text(person_name(author)) if author else None
 
     def item_link(self, decision: Decision) -> str:
         return decision.get_absolute_url()

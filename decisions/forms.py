@@ -64,6 +64,10 @@ class IdMultipleChoiceField(forms.ModelMultipleChoiceField):
         return super()._check_values(value)
 
 
+# A decision's id as people write it, at the start of the text: "20", "ADR-20", "adr 0020", "ADR-12 Use Kafka".
+ADR_ID = re.compile(r"^\s*(?:ADR[-\s]?)?0*(\d{1,7})\b", re.IGNORECASE)
+
+
 class DecisionPickField(IdChoiceField):
     """A decision named by its id as people write it ("ADR-0012", "12", "ADR-12 Use Kafka"), typed
     or picked from the suggestions the server finds as you type (decision_pick)."""
@@ -82,7 +86,7 @@ class DecisionPickField(IdChoiceField):
     def to_python(self, value):
         if value in self.empty_values:
             return None
-        match = re.match(r"^\s*(?:ADR[-\s]?)?0*(\d{1,7})\b", str(value), re.IGNORECASE)
+        match = ADR_ID.match(str(value))
         decision = self.queryset.filter(number=int(match.group(1))).first() if match else None
         if decision is None:
             raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")

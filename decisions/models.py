@@ -429,12 +429,11 @@ class Decision(models.Model):
     @cached_property
     def image_urls(self) -> dict[str, str]:
         """The names its Markdown links images with, and where the app serves each (no query when
-        no field links an image)."""
+        no field links an image, nor when the attachments are prefetched)."""
         texts = (self.context, self.decision_text, self.consequences, self.considered_options, self.other_sections)
         if not any("![" in text or "<img" in text for text in texts):
             return {}
-        names = self.attachments.values_list("name", flat=True)
-        return {name: reverse("decision_attachment", args=[self.number, name]) for name in names}
+        return {a.name: reverse("decision_attachment", args=[self.number, a.name]) for a in self.attachments.all()}
 
 
 class DecisionLink(models.Model):

@@ -21,7 +21,6 @@ from .. import images
 from ..models import Decision, DecisionLink, Flow
 from . import parse, values
 
-MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdx")
 MAX_FILES = 10_000  # an export of 5,000 decisions is 5,001 files, plus the images they show
 MAX_TOTAL_BYTES = 50_000_000
 UNPACK_CHUNK = 64 * 1024
@@ -176,7 +175,7 @@ def _unpack(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, budget: 
 
 
 def _is_markdown(path: str) -> bool:
-    return path.lower().endswith(MARKDOWN_SUFFIXES)
+    return path.lower().endswith(parse.MARKDOWN_SUFFIXES)
 
 
 def _without_common_folder(files: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:

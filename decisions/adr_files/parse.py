@@ -22,6 +22,7 @@ from . import values
 from .values import WrittenDate, is_guidance, is_placeholder, read_date, read_title, status_from_text
 
 MAX_FILE_BYTES = 1_000_000
+MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdx")
 FRONT_MATTER_MAX = 20_000
 FRONT_MATTER_DEPTH = 10
 TITLE_MAX = 200
@@ -1034,7 +1035,6 @@ def _with_definitions(text: str, definitions: dict[str, str]) -> str:
     return text + "\n\n" + "\n".join(missing) if missing else text
 
 
-MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdx")
 FRONT_MATTER_LINKS = {
     "supersedes": "supersedes",
     "supersededby": "superseded_by",

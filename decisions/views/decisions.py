@@ -1,8 +1,7 @@
-import re
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -11,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from .. import access, factors, paging, search, timeline, workflow
 from ..adr_files import export
 from ..forms import (
+    ADR_ID,
     AttachmentForm,
     CommentForm,
     DecisionForm,
@@ -21,7 +21,7 @@ from ..forms import (
 )
 from ..log import log_paginator, log_results
 from ..markdown import render_markdown
-from ..models import Decision, Team
+from ..models import Attachment, Decision, Team
 from ..status import TransitionRefused
 
 ASSESS_BUTTON = "_assess"
@@ -41,13 +41,12 @@ def _active_filters(form: LogFilterForm, params: QueryDict) -> list[dict]:
             for name, label, shown in form.filters_described()]  # fmt: skip
 
 
-# A search that is a decision's id: "20", "ADR-20", "adr 0020".
-ADR_ID = re.compile(r"^(?:adr[-\s]?)?0*(\d{1,6})$", re.IGNORECASE)
-
-
 def _named_by_id(text: str) -> Decision | None:
-    match = ADR_ID.match(text.strip())
-    return Decision.objects.only("number", "title").filter(number=int(match.group(1))).first() if match else None
+    """The decision a search names by its id alone: "20", "ADR-20", "adr 0020"."""
+    match = ADR_ID.match(text)
+    if not match or text[match.end() :].strip():
+        return None
+    return Decision.objects.only("number", "title").filter(number=int(match.group(1))).first()
 
 
 def decision_list(request: HttpRequest) -> HttpResponse:
@@ -96,6 +95,12 @@ def decision_links(decision: Decision) -> list[tuple[str, Decision]]:
     ]
 
 
+def _attachments(decision: Decision) -> list[Attachment]:
+    """The decision's images, loaded once (their bytes left out) for its list and its image links."""
+    prefetch_related_objects([decision], Prefetch("attachments", queryset=Attachment.objects.defer("data")))
+    return list(decision.attachments.all())
+
+
 def detail_context(request: HttpRequest, decision: Decision, **forms) -> dict:
     """Everything the decision page shows, in a fixed number of queries."""
     requests = list(decision.review_requests.select_related("reviewer"))
@@ -110,9 +115,8 @@ def detail_context(request: HttpRequest, decision: Decision, **forms) -> dict:
             replies.setdefault(comment.parent_id, []).append(comment)
     for comment in threads:
         comment.thread_replies = replies.get(comment.pk, [])
-    attachments = list(decision.attachments.only("decision", "name", "size", "content_type"))
+    attachments = _attachments(decision)
     review, can = workflow.review_state(requests), access.permissions_for(request.user, decision, requests)
-    decision.image_urls = {a.name: reverse("decision_attachment", args=[decision.number, a.name]) for a in attachments}
     return {
         "decision": decision,
         # Unordered on purpose: ordering by number made SQLite walk the whole table instead of the index.
@@ -193,7 +197,7 @@ def _decision_form(request: HttpRequest, decision: Decision, initial: dict) -> H
             "creating": creating,
             "assessing": ASSESS_BUTTON in request.POST,
             "markdown_fields": [form[name] for name in DecisionForm.MARKDOWN_SECTIONS],
-            "attachments": [] if creating else list(decision.attachments.only("decision", "name", "size")),
+            "attachments": [] if creating else _attachments(decision),
             "attachment_form": AttachmentForm(),
             **_assessment_context(form, decision),
         },
@@ -261,8 +265,8 @@ def decision_pick(request: HttpRequest) -> HttpResponse:
     newest matches of the words, as <option>s of its datalist."""
     text = request.GET.get("supersedes", "")[:200]
     found: list[Decision] = []
-    if number := re.match(r"^\s*(?:ADR[-\s]?)?0*(\d{1,7})\s*$", text, re.IGNORECASE):
-        found = list(Decision.objects.filter(number=int(number.group(1))).only("number", "title"))
+    if ADR_ID.fullmatch(text.strip()):  # an id alone: that decision, or none
+        found = [named] if (named := _named_by_id(text)) else []
     elif text.strip():
         found = list(search.search(Decision.objects.only("number", "title"), text).order_by("-number")[:PICK_LIMIT])
     return render(request, "decisions/_decision_options.html", {"decisions": found})
