@@ -1,0 +1,219 @@
+"""What message contracts say is true now, in one shape whatever the format.
+
+A reader (asyncapi, eventcatalog) turns documents into a `Reading`: the services it names,
+the messages with their kind, version, channel and payload, and who sends and receives
+each. `Reading.flows()` pairs them up: one flow per message that some service sends.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+KINDS = ("command", "event", "query")
+UNKNOWN = "unknown"
+FIELDS_DEPTH = 6
+MAX_FIELDS = 200
+
+
+@dataclass
+class Message:
+    key: str  # what names the message across documents
+    name: str
+    definition: str = ""  # the message's own name, without its channel
+    kind: str = UNKNOWN
+    version: str = ""
+    channel: str = ""
+    summary: str = ""
+    fields: list[dict] = field(default_factory=list)  # {"name", "type", "required"}
+    schema_format: str = ""
+    raw: str = ""  # the message's definition as the document wrote it, references followed
+    document: str = ""
+
+
+@dataclass
+class ServiceFacts:
+    name: str
+    team: str = ""
+    summary: str = ""
+    repository: str = ""
+    sends: set[str] = field(default_factory=set)  # message keys
+    receives: set[str] = field(default_factory=set)
+
+
+@dataclass
+class DocumentCounts:
+    """What one document holds, for the import's report."""
+
+    path: str
+    format: str  # "AsyncAPI 3.0.0", "EventCatalog"
+    title: str = ""
+    counts: dict[str, int] = field(default_factory=dict)
+    servers: dict[str, str] = field(default_factory=dict)  # name → "protocol host"
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Reading:
+    services: dict[str, ServiceFacts] = field(default_factory=dict)
+    messages: dict[str, Message] = field(default_factory=dict)
+    documents: list[DocumentCounts] = field(default_factory=list)
+    refused: list[tuple[str, list[str]]] = field(default_factory=list)  # (path, reasons)
+
+    def service(self, name: str) -> ServiceFacts:
+        return self.services.setdefault(name, ServiceFacts(name))
+
+    def message(self, message: Message) -> Message:
+        """Keep a message once: a later definition fills in only what the first left blank."""
+        known = self.messages.get(message.key)
+        if known is None:
+            self.messages[message.key] = message
+            return message
+        for name in ("kind", "version", "channel", "summary", "fields", "schema_format", "raw", "document"):
+            if getattr(known, name) in ("", [], UNKNOWN) and getattr(message, name) not in ("", [], UNKNOWN):
+                setattr(known, name, getattr(message, name))
+        return known
+
+    def flows(self) -> list[FlowFacts]:
+        """One flow per message that some service sends, with every service that receives it."""
+        flows = []
+        for key, message in sorted(self.messages.items()):
+            producers = sorted(s.name for s in self.services.values() if key in s.sends)
+            consumers = sorted(s.name for s in self.services.values() if key in s.receives)
+            flows.append(FlowFacts(message, producers, consumers))
+        return flows
+
+
+@dataclass
+class FlowFacts:
+    message: Message
+    producers: list[str]
+    consumers: list[str]
+
+
+FOLDER_KINDS = {"events": "event", "commands": "command", "queries": "query"}
+
+
+def kind_of(value) -> str:
+    """A message kind from an `x-` property or a folder name: command, event, query, or unknown."""
+    word = str(value or "").strip().lower()
+    word = FOLDER_KINDS.get(word, word)
+    return word if word in KINDS else UNKNOWN
+
+
+def same_name(name: str) -> str:
+    """A name as matching compares it: `Inventory adjusted`, `InventoryAdjusted`, `inventory-adjusted` agree."""
+    return re.sub(r"[^0-9a-z]", "", name.casefold())
+
+
+# --- payload schemas as a table of fields ------------------------------------------------
+
+
+def json_schema_fields(schema) -> list[dict]:
+    """A JSON Schema (or an AsyncAPI / OpenAPI schema) as rows of dotted field name, type and required."""
+    rows: list[dict] = []
+    _json_fields(schema, "", True, rows, 0)
+    return rows[:MAX_FIELDS]
+
+
+def _json_fields(schema, prefix: str, required: bool, rows: list[dict], depth: int) -> None:
+    if not isinstance(schema, dict) or depth > FIELDS_DEPTH or len(rows) >= MAX_FIELDS:
+        return
+    for combined in ("allOf", "oneOf", "anyOf"):
+        for part in schema.get(combined) or []:
+            _json_fields(part, prefix, required, rows, depth + 1)
+    properties = schema.get("properties")
+    if isinstance(properties, dict):
+        needed = set(schema.get("required") or []) if isinstance(schema.get("required"), list) else set()
+        for name, child in properties.items():
+            path = f"{prefix}.{name}" if prefix else str(name)
+            rows.append({"name": path, "type": _json_type(child), "required": name in needed})
+            _json_fields(child, path, name in needed, rows, depth + 1)
+    items = schema.get("items")
+    if isinstance(items, dict) and prefix:
+        _json_fields(items, f"{prefix}[]", required, rows, depth + 1)
+
+
+def _json_type(schema) -> str:
+    if not isinstance(schema, dict):
+        return "any"
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kind = " or ".join(str(k) for k in kind)
+    if kind == "array":
+        return f"array of {_json_type(schema.get('items'))}"
+    if kind and schema.get("format"):
+        return f"{kind} ({schema['format']})"
+    if "enum" in schema and isinstance(schema["enum"], list):
+        return "one of " + ", ".join(str(v) for v in schema["enum"][:8])
+    return str(kind or ("object" if "properties" in schema else "any"))
+
+
+def avro_fields(schema) -> list[dict]:
+    """An Avro record's fields, nested records as dotted names."""
+    rows: list[dict] = []
+    _avro_fields(schema, "", rows, 0)
+    return rows[:MAX_FIELDS]
+
+
+def _avro_fields(schema, prefix: str, rows: list[dict], depth: int) -> None:
+    if not isinstance(schema, dict) or depth > FIELDS_DEPTH or len(rows) >= MAX_FIELDS:
+        return
+    for child in schema.get("fields") or []:
+        if not isinstance(child, dict) or "name" not in child:
+            continue
+        path = f"{prefix}.{child['name']}" if prefix else str(child["name"])
+        kind = child.get("type")
+        optional = isinstance(kind, list) and "null" in kind
+        rows.append({"name": path, "type": _avro_type(kind), "required": not optional and "default" not in child})
+        for part in kind if isinstance(kind, list) else [kind]:
+            _avro_fields(part, path, rows, depth + 1)
+
+
+def _avro_type(kind) -> str:
+    if isinstance(kind, list):
+        return " or ".join(_avro_type(k) for k in kind)
+    if isinstance(kind, dict):
+        if kind.get("type") == "array":
+            return f"array of {_avro_type(kind.get('items'))}"
+        if kind.get("logicalType"):
+            return f"{kind.get('type')} ({kind['logicalType']})"
+        return str(kind.get("name") or kind.get("type") or "any")
+    return str(kind or "any")
+
+
+# --- facts as the app keeps them: one dict per source and message, put together per flow ---
+
+SCALARS = ("name", "kind", "version", "channel", "summary", "fields", "schema_format", "raw", "document")
+
+
+def source_facts(flow: FlowFacts) -> dict:
+    """What one source says of a message, as SourceFacts keeps it."""
+    message = flow.message
+    return {name: getattr(message, name) for name in SCALARS} | {
+        "producers": flow.producers, "consumers": flow.consumers,
+    }  # fmt: skip
+
+
+def merged(facts_by_age: list[dict]) -> dict:
+    """Every source's facts about one message, oldest first, put together: the services that send and
+    receive it from all of them; each other fact from the newest source that states it. A message no
+    source describes any more is not `present`."""
+    described = [facts for facts in facts_by_age if facts]
+    result: dict = {"producers": set(), "consumers": set(), "present": bool(described)}
+    for facts in described:
+        result["producers"] |= set(facts.get("producers") or [])
+        result["consumers"] |= set(facts.get("consumers") or [])
+        for name in SCALARS:
+            if facts.get(name) not in (None, "", [], UNKNOWN) or name not in result:
+                result[name] = facts.get(name, "" if name != "fields" else [])
+    result["producers"], result["consumers"] = sorted(result["producers"]), sorted(result["consumers"])
+    return result
+
+
+def same_facts(before: dict | None, after: dict) -> bool:
+    """Whether a snapshot would say nothing new (the raw text and the document it came from aside)."""
+    if before is None:
+        return False
+    ignored = ("raw", "document", "summary")
+    return {k: v for k, v in before.items() if k not in ignored} == {k: v for k, v in after.items() if k not in ignored}
