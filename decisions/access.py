@@ -33,6 +33,8 @@ MESSAGES = {
     "comment": "Your role does not allow comments.",
     "change_comment": "Only its author may change a comment, and not once it is retracted.",
     "retract_comment": "Only its author may retract a comment.",
+    "acknowledge": "Only architects may acknowledge a drift.",
+    "contracts": "Only architects may import contracts.",
 }
 
 
@@ -48,6 +50,14 @@ def can_edit(user: AbstractBaseUser, decision: Decision) -> bool:
 
 def can_propose(user: AbstractBaseUser, decision: Decision) -> bool:
     return decision.status == Status.DRAFT and can_edit(user, decision)
+
+
+def can_import_contracts(user: AbstractBaseUser) -> bool:
+    return user.has_perm("decisions.add_flow") and user.has_perm("decisions.add_service")
+
+
+def can_acknowledge_drift(user: AbstractBaseUser) -> bool:
+    return user.has_perm("decisions.decide_decision")
 
 
 def can_comment(user: AbstractBaseUser) -> bool:

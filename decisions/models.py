@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from simple_history.models import HistoricalRecords
 
-from . import factors, status
+from . import drift, factors, status
 from .markdown import render_markdown
 
 
@@ -29,6 +29,10 @@ def person_name(user) -> str:
 class Team(models.Model):
     name = models.CharField(max_length=100, unique=True)
     description = models.TextField(blank=True, help_text="Markdown. What the team owns and how to reach it.")
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="teams",
+        help_text="Told when the contracts of the team's flows drift from their decisions.",
+    )  # fmt: skip
 
     class Meta:
         ordering = ["name"]
@@ -74,9 +78,18 @@ class Flow(models.Model):
         "Decision", on_delete=models.SET_NULL, null=True, blank=True, editable=False, related_name="+"
     )
     current_style = models.CharField(max_length=10, blank=True, editable=False, db_index=True)
+    # The message the contracts describe this flow by (decisions.contracts.facts.Message.key),
+    # and their latest snapshot of it; kept by workflow.contracts_import.
+    message = models.CharField(max_length=400, blank=True, editable=False)
+    latest_snapshot = models.ForeignKey(
+        "FlowSnapshot", on_delete=models.PROTECT, null=True, blank=True, editable=False, related_name="+"
+    )
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["message"], condition=~models.Q(message=""), name="one_flow_per_message")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -290,6 +303,10 @@ class Decision(models.Model):
     justification = models.TextField(blank=True, help_text="What matters more here, visibility or decoupling, and why.")
     # How many consumers the flow had when this was accepted, to spot flows that grew since.
     consumers_when_decided = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    # What the contracts said of the flow when the decision was accepted (none before any import).
+    facts_snapshot = models.ForeignKey(
+        "FlowSnapshot", on_delete=models.PROTECT, null=True, blank=True, editable=False, related_name="+"
+    )
 
     other_sections = models.TextField(
         "more sections", blank=True, help_text="Markdown. Sections beyond the ones above, each under its own heading."
@@ -809,3 +826,130 @@ class StyleTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.key or '-'} {self.style}: {self.decided}"
+
+
+# --- message contracts ---------------------------------------------------------------------
+
+
+class ContractImport(models.Model):
+    """One import of message contracts: AsyncAPI documents or an EventCatalog catalog, from the
+    command line, the upload page, a team's CI through the API, or one change notice."""
+
+    class Via(models.TextChoices):
+        COMMAND = "command", "the command line"
+        UPLOAD = "upload", "the upload page"
+        API = "api", "the API"
+        NOTICE = "notice", "a change notice"
+
+    # Where the facts come from, such as a team's repository: an import from the same source
+    # replaces what it said before; sources add up.
+    source = models.CharField(max_length=200)
+    via = models.CharField(max_length=10, choices=Via.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    notice_id = models.CharField(max_length=200, blank=True)  # a change notice's own id: each is taken once
+    report = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "notice_id"], condition=~models.Q(notice_id=""), name="one_import_per_notice"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} at {self.at:%Y-%m-%d %H:%M}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("contract_import", args=[self.pk])
+
+
+class SourceFacts(models.Model):
+    """What one source says now about one message: who sends and receives it, its kind, version,
+    channel and fields. A flow's facts are every source's put together."""
+
+    source = models.CharField(max_length=200)
+    message = models.CharField(max_length=400)
+    facts = models.JSONField(default=dict)  # empty once the source no longer describes the message
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["source", "message"], name="one_fact_per_source_message")]
+        indexes = [models.Index(fields=["message"], name="sourcefacts_message")]
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.message}"
+
+
+class FlowSnapshot(models.Model):
+    """A flow's facts as the contracts told them at one import, kept whenever they changed."""
+
+    flow = models.ForeignKey(Flow, on_delete=models.PROTECT, related_name="snapshots")
+    contract_import = models.ForeignKey(ContractImport, on_delete=models.PROTECT, related_name="snapshots")
+    taken_at = models.DateTimeField(default=timezone.now)
+    facts = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-taken_at", "-pk"]
+        indexes = [models.Index(fields=["flow", "-taken_at"], name="snapshot_flow_taken")]
+
+    def __str__(self) -> str:
+        return f"{self.flow} at {self.taken_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def consumers(self) -> list[str]:
+        return self.facts.get("consumers") or []
+
+    @property
+    def present(self) -> bool:
+        return self.facts.get("present", True)
+
+
+class Drift(models.Model):
+    """A revisit item opened by a drift rule (decisions.drift): the contracts stopped agreeing with
+    an accepted decision. Acknowledged with a note, or resolved by a decision that supersedes it."""
+
+    class State(models.TextChoices):
+        OPEN = "open", "open"
+        ACKNOWLEDGED = "acknowledged", "acknowledged"
+        RESOLVED = "resolved", "resolved"
+
+    decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="drifts")
+    flow = models.ForeignKey(Flow, on_delete=models.PROTECT, related_name="drifts")
+    snapshot = models.ForeignKey(FlowSnapshot, on_delete=models.PROTECT, related_name="drifts")
+    rule = models.CharField(max_length=30)
+    before = models.CharField(max_length=500)
+    after = models.CharField(max_length=1000)
+    found_at = models.DateTimeField(default=timezone.now)
+    state = models.CharField(max_length=15, choices=State.choices, default=State.OPEN)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(blank=True)
+    resolved_by = models.ForeignKey(Decision, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-found_at", "-pk"]
+        indexes = [
+            models.Index(fields=["decision", "state"], name="drift_decision_state"),
+            models.Index(fields=["-found_at"], name="drift_open", condition=models.Q(state="open")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule} on {self.decision.code}"
+
+    def delete(self, *args, **kwargs):
+        raise DecisionDeletionError
+
+    @property
+    def title(self) -> str:
+        return drift.RULES[self.rule].title if self.rule in drift.RULES else self.rule
+
+    @property
+    def evidence(self) -> str:
+        return f"{self.before} → {self.after}"

@@ -21,10 +21,11 @@ from .retry import retry_later
 log = logging.getLogger(__name__)
 
 
-def notify(*, recipients: Iterable[AbstractBaseUser], actor: AbstractBaseUser, decision: Decision, event: str,
+def notify(*, recipients: Iterable[AbstractBaseUser], actor: AbstractBaseUser | None, decision: Decision, event: str,
            text: str) -> list[Notification]:  # fmt: skip
+    """Tell each recipient but the actor (None: the app itself, as for a drift a notice revealed)."""
     created = []
-    for recipient in {r.pk: r for r in recipients if r.pk != actor.pk}.values():
+    for recipient in {r.pk: r for r in recipients if actor is None or r.pk != actor.pk}.values():
         notification, is_new = Notification.objects.get_or_create(
             recipient=recipient, key=event, defaults={"actor": actor, "decision": decision, "text": text[:300]}
         )

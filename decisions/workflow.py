@@ -1,4 +1,4 @@
-"""The one door for writes: decisions, reviews, comments, images, imports, teams, services and flows.
+"""The one door for writes: decisions, reviews, comments, images, imports, contracts, teams, services, flows.
 
 Every function here is one domain write, in one transaction, named <entity>_<verb>. It locks
 the rows it changes and works from the locked copy, asks decisions.access whether the user
@@ -12,6 +12,7 @@ cache on commit.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import datetime
 import hashlib
 import io
@@ -31,24 +32,39 @@ from django.db.models import Exists, F, Max, OuterRef, Q
 from django.utils import timezone
 from django_tasks import task
 
-from . import images, notifications, overview, search, webhooks
-from .access import allowed_moves, can_change_comment, can_comment, can_edit, can_retract_comment, refuse
+from . import drift, images, notifications, overview, search, webhooks
+from .access import (
+    allowed_moves,
+    can_acknowledge_drift,
+    can_change_comment,
+    can_comment,
+    can_edit,
+    can_retract_comment,
+    refuse,
+)
 from .adr_files import importer
 from .adr_files.importer import ImportReport
+from .contracts import facts as contract_facts
+from .contracts import reader as contract_reader
+from .contracts.report import ContractReport
 from .models import (
     DECISION_COUNTER,
     KEPT_NUMBERS,
     Attachment,
     Comment,
+    ContractImport,
     Counter,
     Decision,
     DecisionLink,
+    Drift,
     Flow,
+    FlowSnapshot,
     ImportJob,
     Notification,
     Review,
     ReviewRequest,
     Service,
+    SourceFacts,
     Team,
     Transition,
     WebhookDelivery,
@@ -228,6 +244,7 @@ def _save(decision: Decision, *, by: AbstractBaseUser | None, note: str = "") ->
             decision=older, from_status=Status.ACCEPTED, to_status=Status.SUPERSEDED, by=by,
             note=f"{SUPERSEDED_NOTE} {decision.code}",
         )  # fmt: skip
+        _drifts_resolve(older, decision, by)
         _batch().event("superseded", older)
 
 
@@ -359,8 +376,11 @@ def decision_transition(*, decision: Decision, to: str, by: AbstractBaseUser, no
             current.decided_on = timezone.localdate()
         if to == Status.ACCEPTED and current.flow_id:
             current.consumers_when_decided = current.flow.consumers.count()
+            current.facts_snapshot_id = current.flow.latest_snapshot_id
         _save(current, by=by, note=f"{TRANSITION_NOTE}: {old} → {to}")
         transition = Transition.objects.create(decision=current, from_status=old, to_status=to, by=by, note=note)
+        if to == Status.ACCEPTED and current.facts_snapshot_id:
+            _drift_check(current, current.flow, current.facts_snapshot, by=by)
         if to in MOVES_TOLD:
             batch.event(to, current)
         if current.author_id and to != Status.PROPOSED:
@@ -846,3 +866,289 @@ def webhook_send_again(*, delivery: WebhookDelivery) -> None:
     with transaction.atomic():
         WebhookDelivery.objects.filter(pk=delivery.pk).update(state=WebhookDelivery.State.PENDING, delivered_at=None)
         webhooks.webhook_deliver.enqueue(str(delivery.pk))
+
+
+# --- message contracts: facts from AsyncAPI and EventCatalog, and the drift they reveal ------
+
+
+UNASSIGNED_TEAM = "Unassigned"
+READING_CONTRACTS, SAVING_CONTRACTS = "Reading the contracts", "Saving the flows"
+
+
+def contracts_import(
+    files: list[tuple[str, bytes]],
+    *,
+    source: str,
+    via: str,
+    by: AbstractBaseUser | None,
+    progress: ImportProgress | None = None,
+) -> ContractReport:
+    """Import contract files (path, bytes) as what `source` says now: services matched by name or
+    created, one flow per message some service sends, a snapshot of each flow whose facts changed,
+    and the drift rules checked on each. A document that does not validate refuses the whole
+    import (nothing is written); contracts.reader.NothingToRead says when there is nothing to read."""
+    if progress:
+        progress.phase(READING_CONTRACTS, len(files))
+    reading = contract_reader.read(files, advance=progress and progress.advance)
+    report = ContractReport(
+        source=source,
+        documents=[dataclasses.asdict(d) for d in reading.documents],
+        refused=[{"path": path, "reasons": reasons} for path, reasons in reading.refused],
+    )
+    if reading.refused:
+        return report
+    flows = reading.flows()
+    if progress:
+        progress.phase(SAVING_CONTRACTS, len(flows))
+    with _door():
+        run = ContractImport.objects.create(source=source, via=via, by=by)
+        services = _contract_services(reading, report)
+        said = {flow.message.key: contract_facts.source_facts(flow) for flow in flows}
+        for facts in said.values():
+            facts["producers"] = [services[name].name for name in facts["producers"]]
+            facts["consumers"] = [services[name].name for name in facts["consumers"]]
+        before = set(SourceFacts.objects.filter(source=source).exclude(facts={}).values_list("message", flat=True))
+        withdrawn = {key: {} for key in before - said.keys()}
+        _contract_facts_apply(run, source, said | withdrawn, report, by=by, advance=progress and progress.advance)
+        report.committed = True
+        run.report = report.as_dict()
+        run.save(update_fields=["report"])
+    return report
+
+
+def _contract_services(reading, report: ContractReport) -> dict[str, Service]:
+    """The app's service for each service the contracts name: the one of the same name (spaces,
+    case and punctuation aside), else a new one in its catalog team or UNASSIGNED_TEAM."""
+    same = contract_facts.same_name
+    known = {same(service.name): service for service in Service.objects.select_related("team")}
+    teams = {same(team.name): team for team in Team.objects.all()}
+    found = {}
+    for name, facts in sorted(reading.services.items()):
+        service = known.get(same(name))
+        if service is not None:
+            report.services_matched.append([name, service.name])
+        else:
+            team_name = (facts.team or UNASSIGNED_TEAM)[:100]
+            team = teams.get(same(team_name))
+            if team is None:
+                team = teams[same(team_name)] = Team.objects.create(name=team_name)
+            service = Service.objects.create(
+                name=name[:100], team=team, description=facts.summary, repository=facts.repository[:300]
+            )
+            known[same(name)] = service
+            report.services_created.append([service.name, team.name])
+        found[name] = service
+    return found
+
+
+def _contract_facts_apply(run: ContractImport, source: str, said: dict[str, dict], report: ContractReport, *,
+                          by: AbstractBaseUser | None, advance=None) -> None:  # fmt: skip
+    """Store what `source` now says of each message ({} where it says nothing any more), then put
+    every source's facts together per message and bring its flow up to date."""
+    now = timezone.now()
+    for key, facts in said.items():
+        SourceFacts.objects.update_or_create(source=source, message=key, defaults={"facts": facts, "updated_at": now})
+    stored: dict[str, list[dict]] = {}
+    for key, facts in (
+        SourceFacts.objects.filter(message__in=list(said)).order_by("updated_at", "pk").values_list("message", "facts")
+    ):
+        stored.setdefault(key, []).append(facts)
+    flows = {flow.message: flow for flow in Flow.objects.select_for_update().filter(message__in=list(said))}
+    services = {service.name: service for service in Service.objects.select_related("team")}
+    for key in sorted(said):
+        facts = contract_facts.merged(stored.get(key, []))
+        _contract_flow(run, key, facts, flows.get(key), services, report, by=by)
+        if advance:
+            advance(1)
+
+
+def _contract_flow(run, key: str, facts: dict, flow: Flow | None, services: dict[str, Service],
+                   report: ContractReport, *, by) -> None:  # fmt: skip
+    producers = [services[name] for name in facts["producers"] if name in services]
+    consumers = [services[name] for name in facts["consumers"] if name in services]
+    if flow is None:
+        if not facts["present"]:
+            return
+        if not producers:
+            report.unsent.append(facts.get("name") or key)
+            return
+        flow = _contract_flow_find(key, facts, producers[0], report)
+    changed = False
+    if producers and flow.producer_id != producers[0].pk:
+        flow.producer, changed = producers[0], True
+    if facts["present"] and set(flow.consumers.values_list("pk", flat=True)) != {s.pk for s in consumers}:
+        changed = True
+    if changed:
+        flow_save(flow=flow, consumers=consumers if facts["present"] else flow.consumers.all())
+    latest = flow.latest_snapshot.facts if flow.latest_snapshot_id else None
+    if contract_facts.same_facts(latest, facts):
+        report.flows_unchanged += 1
+        return
+    snapshot = FlowSnapshot.objects.create(flow=flow, contract_import=run, taken_at=run.at, facts=facts)
+    Flow.objects.filter(pk=flow.pk).update(latest_snapshot=snapshot)
+    flow.latest_snapshot = snapshot
+    if not facts["present"]:
+        report.flows_gone.append(flow.name)
+    elif latest is not None and flow.name not in report.flows_created:
+        report.flows_changed.append(flow.name)
+    current = Decision.objects.select_related("author", "facts_snapshot").filter(pk=flow.current_decision_id).first()
+    _drift_check(current, flow, snapshot, by=by, report=report)
+
+
+def _contract_flow_find(key: str, facts: dict, producer: Service, report: ContractReport) -> Flow:
+    """The flow a message the app has not seen yet is about: one of the same name not yet linked to a
+    message, else a new one, owned by its producer's team."""
+    name = (facts.get("name") or key)[:200]
+    same = contract_facts.same_name
+    unlinked = Flow.objects.select_for_update().filter(message="")
+    flow = next((f for f in unlinked.filter(name__iexact=name)), None) or next(
+        (f for f in unlinked.filter(producer=producer) if same(f.name) == same(name)), None
+    )
+    if flow is not None:
+        flow.message = key
+        flow.save(update_fields=["message"])
+        report.flows_linked.append([key, flow.name])
+        return flow
+    if Flow.objects.filter(name=name).exists():
+        name = f"{name} on {facts.get('channel') or key}"[:200]
+    flow = Flow(name=name, message=key, producer=producer, owner_team=producer.team,
+                description=facts.get("summary") or "")  # fmt: skip
+    flow_save(flow=flow, consumers=[])
+    report.flows_created.append(flow.name)
+    return flow
+
+
+def _drift_check(decision: Decision | None, flow: Flow, snapshot: FlowSnapshot, *, by,
+                 report: ContractReport | None = None) -> None:  # fmt: skip
+    """Run the drift rules on a flow's snapshot against its accepted decision: on each new snapshot,
+    and when a decision is accepted on a flow the contracts describe."""
+    if decision is None or decision.status != Status.ACCEPTED:
+        return
+    baseline = decision.facts_snapshot
+    if baseline is None:  # decided before any import: the first facts seen since stand in
+        baseline = flow.snapshots.filter(taken_at__gte=decision.status_changed_at).order_by("taken_at", "pk").first()
+    findings = drift.check(
+        style=decision.style, growth=decision.growth, consumers_when_decided=decision.consumers_when_decided,
+        baseline=baseline.facts if baseline else None, now=snapshot.facts,
+    )  # fmt: skip
+    for finding in findings:
+        open_items = Drift.objects.select_for_update().filter(decision=decision, state=Drift.State.OPEN)
+        item = open_items.filter(rule=finding.rule).first()
+        if item is not None:
+            if (item.before, item.after) != (finding.before, finding.after[:1000]):
+                item.before, item.after, item.snapshot = finding.before[:500], finding.after[:1000], snapshot
+                item.save()
+            continue
+        seen = Drift.objects.filter(decision=decision, rule=finding.rule, after=finding.after[:1000]).exists()
+        if seen:
+            continue
+        item = Drift.objects.create(decision=decision, flow=flow, snapshot=snapshot, rule=finding.rule,
+                                    before=finding.before[:500], after=finding.after[:1000])  # fmt: skip
+        if report is not None:
+            report.drifts.append({"decision": decision.code, "flow": flow.name, "title": item.title,
+                                  "evidence": item.evidence})  # fmt: skip
+        members = list(flow.owner_team.members.all())
+        _batch().notify(
+            recipients=[decision.author, *members] if decision.author_id else members, actor=by, decision=decision,
+            event=f"drift:{item.pk}", text=f"The contracts drifted from {_named(decision)}: {item.title.lower()}",
+        )  # fmt: skip
+
+
+def drift_acknowledge(*, drift_item: Drift, by: AbstractBaseUser, note: str) -> Drift:
+    """Keep a decision despite a drift, saying why: the note stays on the decision's timeline."""
+    if not can_acknowledge_drift(by):
+        raise refuse("acknowledge")
+    if not note.strip():
+        raise TransitionRefused("Say why the decision still holds: the note is kept on its timeline.")
+    with _door():
+        item = Drift.objects.select_for_update().get(pk=drift_item.pk)
+        if item.state != Drift.State.OPEN:
+            raise TransitionRefused(f"This drift is already {item.get_state_display()}.")
+        item.state, item.note, item.acknowledged_by, item.acknowledged_at = (
+            Drift.State.ACKNOWLEDGED, note.strip(), by, timezone.now()
+        )  # fmt: skip
+        item._history_user = by
+        item.save()
+    return item
+
+
+def _drifts_resolve(older: Decision, newer: Decision, by) -> None:
+    """A decision that supersedes another resolves the drift items the older one had."""
+    for item in Drift.objects.select_for_update().filter(decision=older).exclude(state=Drift.State.RESOLVED):
+        item.state, item.resolved_by, item.resolved_at = Drift.State.RESOLVED, newer, timezone.now()
+        item._history_user = by
+        item.save()
+
+
+NOTICE_TYPES = ("consumer.added", "consumer.removed", "producer.changed", "schema.changed", "message.removed")
+
+
+class NoticeRefused(Exception):
+    """A change notice that cannot be applied; the message says why in plain words."""
+
+
+def contracts_notice(*, notice: dict) -> ContractReport | None:
+    """Apply one CloudEvent from a catalog tool (already checked as CloudEvents and signed) as a new
+    snapshot of its message's flow, with the same drift rules as an import. A notice seen before
+    (same source and id) changes nothing and answers None."""
+    change = next((t for t in NOTICE_TYPES if notice["type"].endswith(t)), None)
+    data = notice.get("data") if isinstance(notice.get("data"), dict) else {}
+    if change is None:
+        raise NoticeRefused(f"The type must end with one of: {', '.join(NOTICE_TYPES)}.")
+    if not isinstance(data.get("message"), str) or not data["message"].strip():
+        raise NoticeRefused('The data must name the message: {"message": "OrderPlaced", …}.')
+    service_name = data.get("service")
+    if change in NOTICE_TYPES[:3] and (not isinstance(service_name, str) or not service_name.strip()):
+        raise NoticeRefused('The data must name the service: {"service": "Billing", …}.')
+    source = f"notices from {notice['source']}"[:200]
+    report = ContractReport(source=source)
+    with _door():
+        if ContractImport.objects.filter(source=source, notice_id=notice["id"][:200]).exists():
+            return None
+        key = _notice_message(data["message"].strip())
+        run = ContractImport.objects.create(source=source, via=ContractImport.Via.NOTICE, notice_id=notice["id"][:200])
+        everyone = {row.source: row for row in SourceFacts.objects.select_for_update().filter(message=key)}
+        own = dict(everyone[source].facts) if source in everyone else {"producers": [], "consumers": []}
+        if change in NOTICE_TYPES[:3]:
+            reading = contract_facts.Reading()
+            reading.service(service_name.strip())
+            service = _contract_services(reading, report)[service_name.strip()].name
+        changed: dict[str, dict] = {}
+        if change == "consumer.added":
+            own["consumers"] = sorted({*own.get("consumers", []), service})
+        elif change in ("consumer.removed", "producer.changed"):
+            side = "consumers" if change == "consumer.removed" else "producers"
+            for other, row in everyone.items():
+                if other != source and row.facts.get(side):
+                    keep = [name for name in row.facts[side] if name != service] if side == "consumers" else []
+                    changed[other] = row.facts | {side: keep}
+            own[side] = [n for n in own.get(side, []) if n != service] if side == "consumers" else [service]
+        elif change == "schema.changed":
+            schema = data.get("schema")
+            if not isinstance(schema, dict):
+                raise NoticeRefused('A schema change must carry the new schema: {"schema": {…}}.')
+            avro = schema.get("type") == "record"
+            own["fields"] = contract_facts.avro_fields(schema) if avro else contract_facts.json_schema_fields(schema)
+            own["schema_format"] = "Avro" if avro else "JSON Schema"
+            if isinstance(data.get("version"), str):
+                own["version"] = data["version"][:50]
+        if change == "message.removed":
+            changed = dict.fromkeys(everyone, {})
+        for other, facts in changed.items():
+            if other != source:
+                SourceFacts.objects.filter(source=other, message=key).update(facts=facts)
+        _contract_facts_apply(run, source, {key: {} if change == "message.removed" else own}, report, by=None)
+        report.committed = True
+        run.report = report.as_dict()
+        run.save(update_fields=["report"])
+    return report
+
+
+def _notice_message(named: str) -> str:
+    """The message key a notice names: a key the contracts use, or a flow's name."""
+    if SourceFacts.objects.filter(message=named).exists() or Flow.objects.filter(message=named).exists():
+        return named
+    flow = Flow.objects.exclude(message="").filter(name__iexact=named).first()
+    if flow is None:
+        raise NoticeRefused(f"No imported contract describes the message “{named[:100]}”.")
+    return flow.message

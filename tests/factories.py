@@ -1,5 +1,6 @@
 import factory
 from django.contrib.auth.models import Group, Permission, User
+from django.test import TestCase
 
 from decisions import roles, workflow
 from decisions.models import Comment, Decision, Flow, Notification, Review, ReviewRequest, Service, Team, Transition
@@ -128,3 +129,15 @@ class NotificationFactory(factory.django.DjangoModelFactory):
     decision = factory.SubFactory(DecisionFactory)
     key = factory.Sequence(lambda n: f"event:{n}")
     text = "Something happened"
+
+
+def accepted(**kwargs):
+    """An accepted decision that went through the workflow and was committed, so its flow and the tallies know it."""
+    author = UserFactory(role=roles.ARCHITECTS)
+    reviewer = UserFactory(role=roles.REVIEWERS)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        decision = AssessedDecisionFactory(status="draft", author=author, **kwargs)
+        workflow.decision_propose(decision=decision, by=author, reviewers=[reviewer])
+        workflow.review_submit(decision=decision, by=reviewer, verdict="approved", body="")
+        workflow.decision_transition(decision=decision, to="accepted", by=author)
+    return decision

@@ -4,26 +4,13 @@ import datetime
 
 import pytest
 from django.core.cache import cache
-from django.test import TestCase
 from django.urls import reverse
 
 from decisions import roles, workflow
-from tests.factories import AssessedDecisionFactory, FlowFactory, ServiceFactory, TeamFactory, UserFactory
+from tests.factories import AssessedDecisionFactory, FlowFactory, ServiceFactory, TeamFactory, UserFactory, accepted
 from tests.html_safety import script_risks
 
 pytestmark = pytest.mark.django_db
-
-
-def accepted(**kwargs):
-    """An accepted decision that went through the workflow and was committed, so its flow and the tallies know it."""
-    author = UserFactory(role=roles.ARCHITECTS)
-    reviewer = UserFactory(role=roles.REVIEWERS)
-    with TestCase.captureOnCommitCallbacks(execute=True):
-        decision = AssessedDecisionFactory(status="draft", author=author, **kwargs)
-        workflow.decision_propose(decision=decision, by=author, reviewers=[reviewer])
-        workflow.review_submit(decision=decision, by=reviewer, verdict="approved", body="")
-        workflow.decision_transition(decision=decision, to="accepted", by=author)
-    return decision
 
 
 def test_overview_counts_styles_against_share_waiting_and_logic(manager_client):
