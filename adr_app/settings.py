@@ -407,3 +407,6 @@ DECISION_LOG_URL = env_str(
 DECISION_REVIEW_MIN_APPROVALS = env_int("DECISION_REVIEW_MIN_APPROVALS", 1)
 # Webhooks to private, loopback or link-local addresses, for a receiver inside the network.
 DECISION_WEBHOOKS_ALLOW_PRIVATE = env_bool("DECISION_WEBHOOKS_ALLOW_PRIVATE", False)
+# The shared secret catalog tools sign their change notices (CloudEvents) with; notices are
+# refused while it is empty.
+DECISION_CONTRACT_NOTICE_SECRET = os.environ.get("DECISION_CONTRACT_NOTICE_SECRET", "")

@@ -19,7 +19,8 @@ from django.db.models import Q
 from django.forms.models import model_to_dict
 from django.http import Http404, HttpRequest, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404
-from ninja import Field, NinjaAPI, Path, Query, Schema, Status, Swagger
+from django.utils.datastructures import MultiValueDict
+from ninja import Field, File, Form, NinjaAPI, Path, Query, Schema, Status, Swagger, UploadedFile
 from ninja.errors import HttpError, ValidationError
 from ninja.pagination import PaginationBase, paginate
 from ninja.schema import DjangoGetter
@@ -27,9 +28,11 @@ from ninja.security import HttpBearer, SessionAuth
 from pydantic import ConfigDict, model_validator
 
 from . import access, factors, forms, paging, tokens, workflow
+from .adr_files.importer import CollectionError
+from .contracts.reader import NothingToRead
 from .forms import CommentForm, DecisionForm, ReviewForm
 from .log import log_paginator, log_results
-from .models import Comment, Decision, DecisionStyle, Flow, Service, Team
+from .models import Comment, ContractImport, Decision, DecisionStyle, Flow, Service, Team
 from .status import TransitionRefused
 
 logger = logging.getLogger(__name__)
@@ -671,3 +674,48 @@ def list_flows(request: HttpRequest, team: Id | None = None, service: Id | None 
 def get_flow(request: HttpRequest, flow_id: PathId):
     queryset = Flow.objects.select_related("producer", "owner_team", "current_decision").prefetch_related("consumers")
     return get_object_or_404(queryset, pk=flow_id)
+
+
+# --- message contracts --------------------------------------------------------------------
+
+
+class ContractImportOut(Schema):
+    id: int | None = Field(None, description="The import, at /contracts/imports/{id}/ in the app.")
+    source: str
+    summary: str
+    documents: list[dict[str, Any]]
+    services_created: list[list[str]]
+    services_matched: list[list[str]]
+    flows_created: list[str]
+    flows_linked: list[list[str]]
+    flows_changed: list[str]
+    flows_gone: list[str]
+    unsent: list[str] = Field(..., description="Messages received but sent by no service: no flow is made for them.")
+    drifts: list[dict[str, str]] = Field(..., description="The revisit items this import opened.")
+
+
+ContractSource = Annotated[str, Form(..., min_length=1, max_length=200, pattern=VISIBLE,
+                                     description="Where the contracts come from, such as the team's repository. "
+                                     "An import from the same source replaces what it said before.")]  # fmt: skip
+
+
+@api.post("/contracts", response=answers({201: ContractImportOut}, 400, 403), tags=["contracts"])
+def import_contracts(request: HttpRequest, source: ContractSource, files: File[list[UploadedFile]]):
+    """Import message contracts, as a team's CI does on every merge: AsyncAPI 2.x or 3.0 documents
+    (YAML or JSON) with the files they refer to, or one .zip of documents or of an EventCatalog
+    catalog. A document that does not validate refuses the import (422, its reasons per file)."""
+    if not access.can_import_contracts(request.user):
+        raise access.refuse("contracts")
+    form = forms.ContractUploadForm(data={"source": source}, files=MultiValueDict({"files": files}))
+    if not form.is_valid():
+        raise _form_problem(form)
+    try:
+        report = workflow.contracts_import(
+            form.contract_files(), source=form.cleaned_data["source"], via=ContractImport.Via.API, by=request.user
+        )
+    except (CollectionError, NothingToRead) as error:
+        raise Problem(422, BROKEN_RULE, {"files": [str(error)]}) from None
+    if not report.committed:
+        raise Problem(422, "Nothing was imported: some documents are not valid.",
+                      {r["path"]: r["reasons"] for r in report.refused})  # fmt: skip
+    return Status(201, report.as_dict() | {"id": report.import_id, "summary": report.summary})

@@ -6,7 +6,9 @@ from django.core.validators import MaxLengthValidator
 from django.urls import reverse, reverse_lazy
 
 from . import factors, images, webhooks
+from .adr_files import importer
 from .adr_files.importer import collection_slug
+from .contracts.reader import is_contract_file
 from .models import Comment, Decision, Flow, Review, Service, Team, WebhookSubscription, person_name
 from .search import query
 from .tags import split_tags
@@ -526,6 +528,50 @@ class ImportForm(forms.Form):
 
     def clean_collection(self) -> str:
         return collection_slug(one_line(self.cleaned_data["collection"]))
+
+
+class ContractUploadForm(forms.Form):
+    files = MultipleFileField(
+        label="Contract files",
+        widget=MultipleFileInput(attrs={"accept": ".zip,.yaml,.yml,.json"}),
+        help_text=f"An AsyncAPI 2.x or 3.0 document (YAML or JSON) with any files it refers to, or a .zip of "
+        f"AsyncAPI documents or of an EventCatalog catalog. Up to {UPLOAD_LIMIT_MB} MB in all.",
+        error_messages={"required": "Choose an AsyncAPI document, or a .zip of documents or of a catalog."},
+    )
+    source = forms.CharField(
+        max_length=200,
+        help_text="Where these contracts come from, such as the team's repository. Importing the same source "
+        "again replaces what it said before; other sources are kept.",
+    )
+
+    def clean_files(self) -> list:
+        files = self.cleaned_data["files"]
+        if sum(upload.size for upload in files) > UPLOAD_LIMIT_MB * 1_000_000:
+            raise ValidationError(f"The files come to more than {UPLOAD_LIMIT_MB} MB.")
+        if any(upload.name.lower().endswith(".zip") for upload in files) and len(files) > 1:
+            raise ValidationError("Upload one zip on its own, or documents without a zip.")
+        return files
+
+    def clean_source(self) -> str:
+        source = one_line(self.cleaned_data["source"])
+        if not source:
+            raise ValidationError("Name where these contracts come from.")
+        return source
+
+    def contract_files(self) -> list[tuple[str, bytes]]:
+        """The contract files uploaded: a zip's, or the documents themselves. CollectionError says why
+        a zip cannot be read."""
+        uploads = self.cleaned_data["files"]
+        if uploads[0].name.lower().endswith(".zip"):
+            return importer.read_zip(uploads[0], wanted=is_contract_file)
+        return [(upload.name, upload.read()) for upload in uploads]
+
+
+class DriftAcknowledgeForm(forms.Form):
+    note = forms.CharField(
+        label="Why the decision still holds", max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Say why the decision still holds: the note is kept on its timeline."},
+    )  # fmt: skip
 
 
 class WebhookForm(forms.ModelForm):

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from . import charts
-from .models import Decision, Flow, ReviewRequest, StyleTally, Team
+from .models import Decision, Drift, Flow, ReviewRequest, StyleTally, Team
 from .status import WERE_ACCEPTED
 
 Status = Decision.Status
@@ -97,6 +97,7 @@ def _compute() -> dict:
         "against_share": round(100 * assessed["against"] / assessed["total"]) if assessed["total"] else None,
         "waiting": waiting,
         "waiting_count": Decision.objects.filter(status=Status.PROPOSED).count(),
+        "open_drifts": Drift.objects.filter(state=Drift.State.OPEN).count(),
         "flows_by_style": [(style, flows_by_style.get(style, 0)) for style in (*charts.STYLES, "")],
         "orchestrators": list(orchestrators),
         "reactors": list(reactors),

@@ -1,4 +1,4 @@
-"""One timeline of what happened to decisions: creation, edits, comments, reviews and status changes."""
+"""One timeline of what happened to decisions: creation, edits, comments, reviews, status changes, drift."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import datetime
 from dataclasses import dataclass
 from heapq import merge
 
-from .models import Comment, Decision, Review, Transition, person_name
+from .models import Comment, Decision, Drift, Review, Transition, person_name
 from .revisions import changed_labels
 from .status import SUPERSEDED_NOTE, TRANSITION_NOTE
 
@@ -14,7 +14,7 @@ from .status import SUPERSEDED_NOTE, TRANSITION_NOTE
 @dataclass(frozen=True)
 class Entry:
     at: datetime.datetime
-    kind: str  # created, edited, status, import, comment, review
+    kind: str  # created, edited, status, import, comment, review, drift
     actor: str
     number: int
     code: str
@@ -88,16 +88,28 @@ def _transition_entry(transition: Transition) -> Entry:
     return Entry(transition.at, "status", _name(transition.by), d.number, d.code, d.title, summary)
 
 
+def _drift_entries(item: Drift) -> list[Entry]:
+    d = item.decision
+    entries = [Entry(item.found_at, "drift", "The contracts", d.number, d.code, d.title,
+                     f"drifted: {item.title.lower()} ({item.evidence})", f"drift-{item.pk}")]  # fmt: skip
+    if item.acknowledged_at:
+        said = f"acknowledged the drift ({item.title.lower()}): “{item.note[:200]}”"
+        entries.append(Entry(item.acknowledged_at, "drift", _name(item.acknowledged_by), d.number, d.code, d.title,
+                             said, f"drift-{item.pk}"))  # fmt: skip
+    return entries
+
+
 def decision_timeline(*, decision: Decision, history: list, comments: list[Comment], reviews: list[Review],
-                      transitions: list[Transition]) -> list[Entry]:  # fmt: skip
+                      transitions: list[Transition], drifts: list[Drift] = ()) -> list[Entry]:  # fmt: skip
     """Everything that happened to one decision, oldest first, from rows the caller already loaded."""
-    for item in (*comments, *reviews, *transitions):
+    for item in (*comments, *reviews, *transitions, *drifts):
         item.decision = decision  # already known: spare a query per row
     streams = [
         _revision_entries(sorted(history, key=lambda r: (r.history_date, r.history_id))),
         [_comment_entry(c) for c in comments],
         [_review_entry(r) for r in reviews],
         [_transition_entry(t) for t in transitions],
+        [entry for item in drifts for entry in _drift_entries(item)],
     ]
     return list(merge(*[sorted(s, key=lambda e: e.at) for s in streams], key=lambda e: e.at))
 

@@ -7,6 +7,7 @@ from .views import (
     attachments,
     catalog,
     comments,
+    contracts,
     decisions,
     help,
     history,
@@ -49,6 +50,10 @@ urlpatterns = [
     path("overview/", insights.overview, name="overview"),
     path("flows/map/", insights.flow_map, name="flow_map"),
     path("revisit/", insights.revisit_queue, name="revisit_queue"),
+    path("contracts/", contracts.contracts, name="contracts"),
+    path("contracts/imports/<int:pk>/", contracts.contract_import, name="contract_import"),
+    path("contracts/notices", contracts.contract_notice, name="contract_notice"),
+    path("drifts/<int:pk>/acknowledge/", contracts.drift_acknowledge, name="drift_acknowledge"),
     # The feeds check the session or a feed key themselves (see DecisionFeed).
     path("feeds/accepted/", login_not_required(AcceptedFeed()), name="feed_accepted"),
     path("feeds/search/", login_not_required(SearchFeed()), name="feed_search"),

@@ -910,7 +910,7 @@ def contracts_import(
         before = set(SourceFacts.objects.filter(source=source).exclude(facts={}).values_list("message", flat=True))
         withdrawn = {key: {} for key in before - said.keys()}
         _contract_facts_apply(run, source, said | withdrawn, report, by=by, advance=progress and progress.advance)
-        report.committed = True
+        report.committed, report.import_id = True, run.pk
         run.report = report.as_dict()
         run.save(update_fields=["report"])
     return report
@@ -1138,7 +1138,7 @@ def contracts_notice(*, notice: dict) -> ContractReport | None:
             if other != source:
                 SourceFacts.objects.filter(source=other, message=key).update(facts=facts)
         _contract_facts_apply(run, source, {key: {} if change == "message.removed" else own}, report, by=None)
-        report.committed = True
+        report.committed, report.import_id = True, run.pk
         run.report = report.as_dict()
         run.save(update_fields=["report"])
     return report

@@ -104,10 +104,10 @@ def read_folder(root: Path) -> list[tuple[str, bytes]]:
     return [(path.relative_to(root).as_posix(), path.read_bytes()) for path in files]
 
 
-def read_zip(source) -> list[tuple[str, bytes]]:
+def read_zip(source, wanted: Callable[[str], bool] | None = None) -> list[tuple[str, bytes]]:
     """The files of a zip, unpacked a chunk at a time and counted as they come out: the limits
-    hold whatever its headers claim. Files other than Markdown and images are listed, not
-    unpacked (the import reads nothing else)."""
+    hold whatever its headers claim. Files `wanted` does not want (by default, all but Markdown
+    and images: the ADR import reads nothing else) are listed, not unpacked."""
     try:
         archive = zipfile.ZipFile(source)
     except (zipfile.BadZipFile, OSError, ValueError):
@@ -125,8 +125,8 @@ def read_zip(source) -> list[tuple[str, bytes]]:
                 continue
             if name.lower().endswith(ARCHIVE_SUFFIXES):
                 raise CollectionError(f"The zip holds another archive, {name[-100:]}: unpack it and import its files.")
-            wanted = _is_markdown(name) or images.is_image_name(name)
-            data = _unpack(archive, info, name, MAX_TOTAL_BYTES - unpacked) if wanted else b""
+            keep = wanted(name) if wanted else _is_markdown(name) or images.is_image_name(name)
+            data = _unpack(archive, info, name, MAX_TOTAL_BYTES - unpacked) if keep else b""
             unpacked += len(data)
             files.append((name, data))
     return _without_common_folder(files)
@@ -154,7 +154,7 @@ def pack_zip(files: list[tuple[str, bytes]]) -> bytes:
 
 def _unpack(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, budget: int) -> bytes:
     """One member's bytes, up to one chunk past its limit (enough to say it is too large)."""
-    limit = images.MAX_IMAGE_BYTES if images.is_image_name(name) else parse.MAX_FILE_BYTES
+    limit = images.MAX_IMAGE_BYTES if images.is_image_name(name) or not _is_markdown(name) else parse.MAX_FILE_BYTES
     if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
         raise CollectionError(f"{name[-100:]} is packed with a method the import does not unpack; "
                               "zip the folder with the usual (deflate) compression.")  # fmt: skip

@@ -217,3 +217,37 @@ def same_facts(before: dict | None, after: dict) -> bool:
         return False
     ignored = ("raw", "document", "summary")
     return {k: v for k, v in before.items() if k not in ignored} == {k: v for k, v in after.items() if k not in ignored}
+
+
+def changes(before: dict | None, after: dict) -> list[str]:
+    """What changed between two snapshots of a flow, in words (the first snapshot: what it holds)."""
+    if not after.get("present", True):
+        return ["gone from the contracts"]
+    if before is None or not before.get("present", True):
+        consumers = after.get("consumers") or []
+        return [f"first seen: sent by {', '.join(after.get('producers') or ['no one'])}, "
+                f"{len(consumers)} consumer{'s' if len(consumers) != 1 else ''}"]  # fmt: skip
+    said = []
+    was, now = set(before.get("consumers") or []), set(after.get("consumers") or [])
+    if now - was:
+        said.append("consumers added: " + ", ".join(sorted(now - was)))
+    if was - now:
+        said.append("consumers removed: " + ", ".join(sorted(was - now)))
+    for name, label in (("producers", "sent by"), ("kind", "kind"), ("version", "version"), ("channel", "channel")):
+        old, new = before.get(name), after.get(name)
+        if old != new:
+            said.append(f"{label} {_shown(old)} → {_shown(new)}")
+    old_fields = {row["name"]: row.get("type") for row in before.get("fields") or []}
+    new_fields = {row["name"]: row.get("type") for row in after.get("fields") or []}
+    if added := [name for name in new_fields if name not in old_fields]:
+        said.append("fields added: " + ", ".join(added))
+    if removed := [name for name in old_fields if name not in new_fields]:
+        said.append("fields removed: " + ", ".join(removed))
+    for name in old_fields.keys() & new_fields.keys():
+        if old_fields[name] != new_fields[name]:
+            said.append(f"field {name}: {old_fields[name]} → {new_fields[name]}")
+    return said or ["no change in what the app compares"]
+
+
+def _shown(value) -> str:
+    return ", ".join(value) if isinstance(value, list) else str(value or "none")

@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, field
 class ContractReport:
     source: str = ""
     committed: bool = False
+    import_id: int | None = None
     documents: list[dict] = field(default_factory=list)  # facts.DocumentCounts as dicts
     refused: list[dict] = field(default_factory=list)  # {"path", "reasons"}
     services_matched: list[list[str]] = field(default_factory=list)  # [name in the contracts, name in the app]

@@ -8,11 +8,13 @@ from django.urls import reverse
 from django.views.generic import CreateView, DetailView, ListView, UpdateView
 
 from .. import workflow
+from ..contracts import facts as contract_facts
 from ..forms import FlowForm, ServiceForm, TeamForm
-from ..models import Decision, Flow, Service, Team
+from ..models import Decision, Drift, Flow, Service, Team
 from ..paging import LenientPages
 
 PAGE_SIZE = 50
+SNAPSHOTS_SHOWN = 20
 
 
 class CatalogFormMixin(PermissionRequiredMixin):
@@ -96,12 +98,29 @@ class FlowList(LenientPages, ListView):
 
 
 class FlowDetail(DetailView):
-    """A flow and its decisions, oldest first, so a change of style reads as a story."""
+    """A flow and its decisions, oldest first, so a change of style reads as a story; beside them,
+    what the contracts said of it over time, and the drift they revealed."""
 
-    queryset = Flow.objects.select_related("producer", "owner_team", "current_decision").prefetch_related(
+    queryset = Flow.objects.select_related(
+        "producer", "owner_team", "current_decision", "latest_snapshot__contract_import"
+    ).prefetch_related(
         "consumers",
         Prefetch("decisions", queryset=Decision.objects.select_related("supersedes").order_by("number")),
     )
+
+    def get_context_data(self, **kwargs):
+        snapshots = list(self.object.snapshots.select_related("contract_import").order_by("-taken_at", "-pk")[
+            : SNAPSHOTS_SHOWN + 1
+        ])  # fmt: skip
+        for snapshot, older in zip(snapshots, [*snapshots[1:], None], strict=True):
+            snapshot.changes = contract_facts.changes(older.facts if older else None, snapshot.facts)
+        drifts = self.object.drifts.select_related("decision", "acknowledged_by", "snapshot__contract_import").exclude(
+            state=Drift.State.RESOLVED
+        )
+        latest = self.object.latest_snapshot
+        return super().get_context_data(
+            snapshots=snapshots[:SNAPSHOTS_SHOWN], facts=latest.facts if latest else None, drifts=drifts[:20], **kwargs
+        )
 
 
 class FlowFormMixin(CatalogFormMixin):

@@ -21,7 +21,7 @@ from ..forms import (
 )
 from ..log import log_paginator, log_results
 from ..markdown import render_markdown
-from ..models import Attachment, Decision, Team
+from ..models import Attachment, Decision, FlowSnapshot, Team
 from ..status import TransitionRefused
 
 ASSESS_BUTTON = "_assess"
@@ -108,6 +108,7 @@ def detail_context(request: HttpRequest, decision: Decision, **forms) -> dict:
     reviews = list(decision.reviews.select_related("reviewer"))
     transitions = list(decision.transitions.select_related("by"))
     history = list(decision.history.select_related("history_user"))
+    drifts = list(decision.drifts.select_related("acknowledged_by", "resolved_by", "snapshot__contract_import"))
     threads = [c for c in comments if c.parent_id is None]
     replies: dict[int, list] = {}
     for comment in comments:
@@ -133,8 +134,14 @@ def detail_context(request: HttpRequest, decision: Decision, **forms) -> dict:
         "threads": threads,
         "reviews": reviews,
         "timeline": timeline.decision_timeline(
-            decision=decision, history=history, comments=comments, reviews=reviews, transitions=transitions
+            decision=decision,
+            history=history,
+            comments=comments,
+            reviews=reviews,
+            transitions=transitions,
+            drifts=drifts,
         ),
+        "drifts": drifts,
         "attachments": attachments,
         "attachment_form": AttachmentForm(),
         "comment_form": forms.get("comment_form") or CommentForm(),
@@ -235,7 +242,16 @@ def _assessment_context(form: DecisionForm, decision: Decision) -> dict:
         flow = decision.flow
     precedents = Decision.objects.precedents(assessment=assessment, flow=flow, exclude=decision.pk)
     style = form["style"].value() or ""
+    snapshot = (
+        flow and FlowSnapshot.objects.select_related("contract_import").filter(pk=flow.latest_snapshot_id).first()
+    )
     return {
+        "flow_facts": snapshot
+        and {
+            "facts": snapshot.facts,
+            "taken_at": snapshot.taken_at,
+            "source": snapshot.contract_import.source,
+        },  # fmt: skip
         "assessment": assessment,
         "needs_justification": assessment.complete and factors.needs_justification(assessment, style),
         "logic_hint": factors.LOGIC_LOCATION_HINTS.get(style, "For a command or an event, say where the logic lives."),

@@ -5,7 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from ..models import Decision, Flow, Service, Team
+from ..models import Decision, Drift, Flow, Service, Team
 from ..overview import overview_figures
 
 MAP_LIMIT = 60
@@ -91,8 +91,12 @@ def revisit_queue(request: HttpRequest) -> HttpResponse:
         .select_related("current_decision", "producer")
         .order_by("-consumer_count", "name")
     )
+    contracts = Drift.objects.filter(state=Drift.State.OPEN).select_related(
+        "decision", "snapshot__contract_import", "acknowledged_by", "resolved_by"
+    )
     return render(
         request,
         "decisions/revisit_queue.html",
-        {"overdue": overdue[:100], "drifted": drifted[:100], "today": timezone.localdate()},
-    )
+        {"overdue": overdue[:100], "drifted": drifted[:100], "today": timezone.localdate(),
+         "drifts": contracts[:100], "drift_count": contracts.count()},
+    )  # fmt: skip
