@@ -21,7 +21,7 @@ from ..forms import (
 )
 from ..log import log_paginator, log_results
 from ..markdown import render_markdown
-from ..models import Attachment, Decision, FlowSnapshot, Team
+from ..models import Attachment, Decision, Flow, FlowSnapshot, Team
 from ..status import TransitionRefused
 
 ASSESS_BUTTON = "_assess"
@@ -239,7 +239,10 @@ def _assessment_context(form: DecisionForm, decision: Decision) -> dict:
         flow = form.cleaned_data.get("flow")
     else:
         assessment = decision.assessment
-        flow = decision.flow
+        chosen = str(form["flow"].value() or "")  # a new decision's flow may come from ?flow=
+        flow = (
+            decision.flow if decision.flow_id else Flow.objects.filter(pk=chosen).first() if chosen.isdigit() else None
+        )
     precedents = Decision.objects.precedents(assessment=assessment, flow=flow, exclude=decision.pk)
     style = form["style"].value() or ""
     snapshot = (
