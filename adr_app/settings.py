@@ -410,3 +410,5 @@ DECISION_WEBHOOKS_ALLOW_PRIVATE = env_bool("DECISION_WEBHOOKS_ALLOW_PRIVATE", Fa
 # The shared secret catalog tools sign their change notices (CloudEvents) with; notices are
 # refused while it is empty.
 DECISION_CONTRACT_NOTICE_SECRET = os.environ.get("DECISION_CONTRACT_NOTICE_SECRET", "")
+if 0 < len(DECISION_CONTRACT_NOTICE_SECRET) < 16:  # the value is a secret: not shown
+    raise ImproperlyConfigured("Unexpected value DECISION_CONTRACT_NOTICE_SECRET: use 16 or more random characters.")

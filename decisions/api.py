@@ -716,6 +716,5 @@ def import_contracts(request: HttpRequest, source: ContractSource, files: File[l
     except (CollectionError, NothingToRead) as error:
         raise Problem(422, BROKEN_RULE, {"files": [str(error)]}) from None
     if not report.committed:
-        raise Problem(422, "Nothing was imported: some documents are not valid.",
-                      {r["path"]: r["reasons"] for r in report.refused})  # fmt: skip
+        raise Problem(422, BROKEN_RULE, {r["path"]: r["reasons"] for r in report.refused})
     return Status(201, report.as_dict() | {"id": report.import_id, "summary": report.summary})

@@ -1,6 +1,7 @@
 """A believable organisation for the demo: teams, services, flows and their decisions."""
 
 import datetime
+import json
 
 from django.contrib.auth.models import Group, Permission, User
 from django.db import transaction
@@ -9,7 +10,7 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from . import roles, workflow
-from .models import Decision, Flow, Notification, Review, Service, Team
+from .models import ContractImport, Decision, Drift, Flow, Notification, Review, Service, Team
 
 DEMO_PASSWORD = "demo"  # noqa: S105 (demo data only, never created otherwise) # nosec B105
 DEMO_USERS = [
@@ -120,6 +121,51 @@ FLOWS = {
     "Shipment dispatched": ("shipping", ["notification-service", "crm"], "Fulfilment", "A parcel left the warehouse."),
     "Loyalty points awarded": ("loyalty", ["notification-service"], "Customer Engagement", "A customer earned points."),
 }
+
+# The teams' message contracts, as AsyncAPI 3.0 documents: one per service, imported twice. The
+# second import is the story the app is for: marketing started consuming the e-mail command and a
+# field went, so the command decision that said "expected growth: stable" drifted.
+CONTRACT_MESSAGES = {
+    "SendEmail": ("Send transactional email", "command", "email.send",
+                  {"to": "string", "template": "string", "locale": "string", "variables": "object"}),
+    "OrderPlaced": ("Order placed", "event", "orders.placed",
+                    {"orderId": "string", "customerId": "string", "total": "number", "currency": "string"}),
+    "CartAbandoned": ("Cart abandoned", "event", "carts.abandoned", {"cartId": "string", "customerId": "string"}),
+}  # fmt: skip
+CONTRACTS_THEN = {
+    "notification-service": (["SendEmail"], []),
+    "email-sender": ([], ["SendEmail"]),
+    "checkout-api": (["OrderPlaced", "CartAbandoned"], []),
+    "billing": ([], ["OrderPlaced"]),
+    "shipping": ([], ["OrderPlaced"]),
+    "loyalty": ([], ["OrderPlaced"]),
+    "analytics-ingest": ([], ["OrderPlaced"]),
+    "crm": ([], ["CartAbandoned"]),
+}
+CONTRACTS_NOW = CONTRACTS_THEN | {
+    "crm": ([], ["CartAbandoned", "SendEmail"]),
+    "loyalty": ([], ["OrderPlaced", "SendEmail"]),
+}
+
+
+def contract_documents(services: dict, dropped: tuple[str, ...] = ()) -> list[tuple[str, bytes]]:
+    """AsyncAPI 3.0 documents (JSON), one per service: what it sends and receives."""
+    documents = []
+    for service, (sends, receives) in services.items():
+        channels, operations = {}, {}
+        for action, keys in (("send", sends), ("receive", receives)):
+            for key in keys:
+                title, kind, address, fields = CONTRACT_MESSAGES[key]
+                payload = {"type": "object", "required": sorted(set(fields) - set(dropped)), "properties": {
+                    name: {"type": kind_} for name, kind_ in fields.items() if name not in dropped}}  # fmt: skip
+                channels[key] = {"address": address, "messages": {key: {
+                    "name": key, "title": title, "x-kind": kind, "payload": payload}}}  # fmt: skip
+                operations[f"{action}{key}"] = {"action": action, "channel": {"$ref": f"#/channels/{key}"}}
+        document = {"asyncapi": "3.0.0", "info": {"title": service, "version": "1.0.0"},
+                    "channels": channels, "operations": operations}  # fmt: skip
+        documents.append((f"{service}/asyncapi.json", json.dumps(document, indent=2).encode()))
+    return documents
+
 
 VIS, GRO, COO, COU = "visibility", "growth", "coordination", "coupling"
 
@@ -727,6 +773,9 @@ def load_demo(log=print) -> None:
         _play(spec, decision, architect, reviewer, clock)
         made[spec["key"]] = decision
     _tell(made, {spec["key"]: spec for spec in DECISIONS}, clock)
+    for documents in (contract_documents(CONTRACTS_THEN), contract_documents(CONTRACTS_NOW, dropped=("locale",))):
+        workflow.contracts_import(documents, source="platform-contracts", via=ContractImport.Via.UPLOAD, by=architect)
+    log(f"  {ContractImport.objects.count()} contract imports, {Drift.objects.count()} drifts found")
     _notifications_read(users)
     log(f"  {Decision.objects.count()} decisions with {Decision.history.count()} revisions")
 

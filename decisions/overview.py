@@ -96,7 +96,10 @@ def _compute() -> dict:
         "assessed": assessed,
         "against_share": round(100 * assessed["against"] / assessed["total"]) if assessed["total"] else None,
         "waiting": waiting,
-        "waiting_count": Decision.objects.filter(status=Status.PROPOSED).count(),
+        # Counted only when the list is full: fewer than its limit are all there is.
+        "waiting_count": len(waiting)
+        if len(waiting) < LIST_LIMIT
+        else Decision.objects.filter(status=Status.PROPOSED).count(),
         "open_drifts": Drift.objects.filter(state=Drift.State.OPEN).count(),
         "flows_by_style": [(style, flows_by_style.get(style, 0)) for style in (*charts.STYLES, "")],
         "orchestrators": list(orchestrators),

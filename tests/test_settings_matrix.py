@@ -70,6 +70,7 @@ VALUES = {
     "DECISION_OIDC_WITHOUT_GROUP": ("refuse", "ignore"),
     "DECISION_LOCAL_ACCOUNTS": ("false", "nope"),
     "DECISION_WEBHOOKS_ALLOW_PRIVATE": ("true", "sometimes"),
+    "DECISION_CONTRACT_NOTICE_SECRET": ("a-shared-secret-of-some-length", "short"),
     "DECISION_REVIEW_MIN_APPROVALS": ("2", "-1"),
     "DECISION_OVERVIEW_CACHE_SECONDS": ("30", "half a minute"),
     "DJANGO_TIME_ZONE": ("Europe/Paris", "Mars/Olympus_Mons"),

@@ -112,8 +112,9 @@ class FlowDetail(DetailView):
         snapshots = list(self.object.snapshots.select_related("contract_import").order_by("-taken_at", "-pk")[
             : SNAPSHOTS_SHOWN + 1
         ])  # fmt: skip
-        for snapshot, older in zip(snapshots, [*snapshots[1:], None], strict=True):
-            snapshot.changes = contract_facts.changes(older.facts if older else None, snapshot.facts)
+        for index, snapshot in enumerate(snapshots):
+            older = snapshots[index + 1].facts if index + 1 < len(snapshots) else None
+            snapshot.changes = contract_facts.changes(older, snapshot.facts)
         drifts = self.object.drifts.select_related("decision", "acknowledged_by", "snapshot__contract_import").exclude(
             state=Drift.State.RESOLVED
         )

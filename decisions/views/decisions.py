@@ -108,7 +108,9 @@ def detail_context(request: HttpRequest, decision: Decision, **forms) -> dict:
     reviews = list(decision.reviews.select_related("reviewer"))
     transitions = list(decision.transitions.select_related("by"))
     history = list(decision.history.select_related("history_user"))
-    drifts = list(decision.drifts.select_related("acknowledged_by", "resolved_by", "snapshot__contract_import"))
+    drifts = []  # drift is found only on flows the contracts describe
+    if decision.flow_id and decision.flow.message:
+        drifts = list(decision.drifts.select_related("acknowledged_by", "resolved_by", "snapshot__contract_import"))
     threads = [c for c in comments if c.parent_id is None]
     replies: dict[int, list] = {}
     for comment in comments:

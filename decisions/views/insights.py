@@ -74,6 +74,9 @@ def _busiest_services(limit: int) -> list[int]:
     return sorted(degree, key=lambda pk: (-degree[pk], pk))[:limit]
 
 
+LIST_LIMIT = 100
+
+
 def revisit_queue(request: HttpRequest) -> HttpResponse:
     overdue = (
         Decision.objects.accepted()
@@ -94,9 +97,10 @@ def revisit_queue(request: HttpRequest) -> HttpResponse:
     contracts = Drift.objects.filter(state=Drift.State.OPEN).select_related(
         "decision", "snapshot__contract_import", "acknowledged_by", "resolved_by"
     )
+    drifts = list(contracts[: LIST_LIMIT + 1])  # counted only when there are more than the page shows
     return render(
         request,
         "decisions/revisit_queue.html",
-        {"overdue": overdue[:100], "drifted": drifted[:100], "today": timezone.localdate(),
-         "drifts": contracts[:100], "drift_count": contracts.count()},
+        {"overdue": overdue[:LIST_LIMIT], "drifted": drifted[:LIST_LIMIT], "today": timezone.localdate(),
+         "drifts": drifts[:LIST_LIMIT], "drift_count": contracts.count() if len(drifts) > LIST_LIMIT else len(drifts)},
     )  # fmt: skip

@@ -9,7 +9,7 @@ from django.contrib.auth.models import User
 from playwright.sync_api import Page
 
 from decisions import demo, workflow
-from decisions.models import Decision, Flow, ImportJob, Service, Team, WebhookSubscription
+from decisions.models import ContractImport, Decision, Flow, ImportJob, Service, Team, WebhookSubscription
 from tests.archives import zipped
 
 AXE = Path(__file__).resolve().parents[1] / "axe" / "node_modules" / "axe-core" / "axe.min.js"
@@ -28,6 +28,8 @@ def _pages() -> list[tuple[str, str]]:
     flow, team, service = Flow.objects.first(), Team.objects.first(), Service.objects.first()
     job = ImportJob.objects.first()
     webhook = WebhookSubscription.objects.first()
+    drifted = Flow.objects.filter(drifts__isnull=False).first()  # facts, schema, snapshots and drift
+    contracts = ContractImport.objects.order_by("at", "pk").last()
     pages = [
         ("log", "/"), ("search", "/?q=order&style=event"), ("new-decision", "/decisions/new/"),
         ("import", "/decisions/import/"), ("my-work", "/me/"), ("api-tokens", "/me/tokens/"),
@@ -40,7 +42,9 @@ def _pages() -> list[tuple[str, str]]:
         ("edit-decision", f"{decision.get_absolute_url()}edit/"), ("proposal", proposal.get_absolute_url()),
         ("flow", flow.get_absolute_url()), ("edit-flow", f"/flows/{flow.pk}/edit/"), ("team", team.get_absolute_url()),
         ("edit-team", f"/teams/{team.pk}/edit/"), ("service", service.get_absolute_url()),
-        ("edit-service", f"/services/{service.pk}/edit/"),
+        ("edit-service", f"/services/{service.pk}/edit/"), ("contracts", "/contracts/"),
+        ("contract-import", contracts.get_absolute_url()), ("flow-contracts", drifted.get_absolute_url()),
+        ("drifted-decision", drifted.current_decision.get_absolute_url()),
     ]  # fmt: skip
     if job:
         pages.append(("import-job", f"/decisions/import/{job.pk}/"))

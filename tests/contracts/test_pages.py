@@ -16,7 +16,7 @@ from tests.factories import accepted
 from .helpers import ASYNCAPI, CATALOG, catalog_files, receives
 
 pytestmark = pytest.mark.django_db
-SECRET = "s3cret"  # noqa: S105
+SECRET = "a-shared-secret-for-tests"  # noqa: S105
 GITTER = ASYNCAPI / "v2.6.0" / "gitter-streaming.yml"
 
 
