@@ -166,11 +166,11 @@ class _Document:
     version: str
     used: set[str] = field(default_factory=set)  # the definitions of the messages its operations carry
 
-    def message(self, definition, fallback: str, channel: str) -> str:
-        """Add one message an operation carries to the reading; its key."""
+    def message(self, definition, fallback: str, channel: str, *, sent: bool) -> str:
+        """Add one message an operation carries to the reading (`sent` by the document's service); its key."""
         message = _message(self.path, self.resolver, definition, fallback, channel, self.version)
         self.used.add(message.raw)
-        return self.reading.message(message).key
+        return self.reading.message(message, sender=sent).key
 
 
 def _servers(document: dict) -> dict[str, str]:
@@ -199,13 +199,14 @@ def _read_v3(document: _Document, service, counts: DocumentCounts) -> None:
         action = operation.get("action")
         if action in ("send", "receive"):
             counts.counts[action] += 1
-        (service.sends if action == "send" else service.receives).update(_v3_messages(document, operation))
+        sends = action == "send"
+        (service.sends if sends else service.receives).update(_v3_messages(document, operation, sent=sends))
         reply = _deref_local(raw, operation.get("reply") or {})
         if reply:  # the side that receives a request sends the reply
-            (service.receives if action == "send" else service.sends).update(_v3_messages(document, reply))
+            (service.receives if sends else service.sends).update(_v3_messages(document, reply, sent=not sends))
 
 
-def _v3_messages(document: _Document, operation: dict) -> set[str]:
+def _v3_messages(document: _Document, operation: dict, *, sent: bool) -> set[str]:
     """The keys of the messages an operation (or a reply) carries: those it lists, else all its channel's."""
     raw = document.raw
     pointer = operation.get("channel") if isinstance(operation.get("channel"), dict) else {}
@@ -218,7 +219,7 @@ def _v3_messages(document: _Document, operation: dict) -> set[str]:
         entries = [(_last(ref), _deref_local(raw, {"$ref": ref})) for ref in refs if ref]
     else:
         entries = list((channel.get("messages") or {}).items())
-    return {document.message(definition, key, address) for key, definition in entries}
+    return {document.message(definition, key, address, sent=sent) for key, definition in entries}
 
 
 def _read_v2(document: _Document, service, counts: DocumentCounts) -> None:
@@ -238,8 +239,10 @@ def _read_v2(document: _Document, service, counts: DocumentCounts) -> None:
             for option in options:
                 ref = option.get("$ref", "") if isinstance(option, dict) else ""
                 fallback = _last(ref) if ref else str(operation.get("operationId") or address)
-                keys.add(document.message(_deref_local(document.raw, option), fallback, address))
-            # The verbs are the client's: a channel the client may publish to is one the application receives.
+                # The verbs are the client's: a channel the client may publish to is one the application receives.
+                keys.add(
+                    document.message(_deref_local(document.raw, option), fallback, address, sent=verb == "subscribe")
+                )
             (service.receives if verb == "publish" else service.sends).update(keys)
 
 

@@ -29,6 +29,7 @@ class Message:
     schema_format: str = ""
     raw: str = ""  # the message's definition as the document wrote it, references followed
     document: str = ""
+    from_sender: bool = False  # defined by a document of a service that sends it
 
 
 @dataclass
@@ -63,15 +64,20 @@ class Reading:
     def service(self, name: str) -> ServiceFacts:
         return self.services.setdefault(name, ServiceFacts(name))
 
-    def message(self, message: Message) -> Message:
-        """Keep a message once: a later definition fills in only what the first left blank."""
+    def message(self, message: Message, *, sender: bool = False) -> Message:
+        """Keep a message once: a later definition fills in what the first left blank, and the
+        sender's definition (`sender`), the one its schema belongs to, wins over a receiver's."""
         known = self.messages.get(message.key)
         if known is None:
+            message.from_sender = sender
             self.messages[message.key] = message
             return message
+        overrides = sender and not known.from_sender
         for name in ("kind", "version", "channel", "summary", "fields", "schema_format", "raw", "document"):
-            if getattr(known, name) in ("", [], UNKNOWN) and getattr(message, name) not in ("", [], UNKNOWN):
+            blank = getattr(known, name) in ("", [], UNKNOWN)
+            if (blank or overrides) and getattr(message, name) not in ("", [], UNKNOWN):
                 setattr(known, name, getattr(message, name))
+        known.from_sender = known.from_sender or sender
         return known
 
     def flows(self) -> list[FlowFacts]:

@@ -93,7 +93,8 @@ def test_drift_shows_on_the_decision_revisit_and_overview_pages_and_is_acknowled
     flow = Flow.objects.get(message="AddInventory")
     decision = accepted(flow=flow, style="event", growth=3)  # the catalog declares a command
     item = Drift.objects.get(decision=decision)
-    page = architect_client.get(decision.get_absolute_url()).content.decode()
+    with django_assert_max_num_queries(16):  # the decision page's 15, and its drift items
+        page = architect_client.get(decision.get_absolute_url()).content.decode()
     assert "The contracts disagree with this decision" in page and "the contracts declare a command" in page
     with django_assert_max_num_queries(10):
         revisit = architect_client.get(reverse("revisit_queue")).content.decode()
