@@ -68,13 +68,15 @@ class Command(BaseCommand):
         parser.add_argument("--services", type=int, default=2_000)
         parser.add_argument("--comments", type=int, default=500_000)
         parser.add_argument("--runs", type=int, default=30, help="Timed requests per page.")
+        parser.add_argument("--build-only", action="store_true", help="Build the data if needed; time nothing.")
 
     def handle(self, *args, **options) -> None:
         if not Decision.objects.exists():
             self.build(options)
         elif Decision.objects.count() < options["decisions"]:
             raise CommandError("The database holds other data. Use an empty database for the benchmark.")
-        self.measure(options["runs"])
+        if not options["build_only"]:
+            self.measure(options["runs"])
 
     # --- building ---------------------------------------------------------------------------
 
