@@ -887,6 +887,7 @@ def contracts_import(
     created, one flow per message some service sends, a snapshot of each flow whose facts changed,
     and the drift rules checked on each. A document that does not validate refuses the whole
     import (nothing is written); contracts.reader.NothingToRead says when there is nothing to read."""
+    source = contract_facts.bounded(" ".join(source.split()), ContractImport._meta.get_field("source").max_length)
     if progress:
         progress.phase(READING_CONTRACTS, len(files))
     reading = contract_reader.read(files, advance=progress and progress.advance)
@@ -1009,8 +1010,13 @@ def _contract_flow_find(key: str, facts: dict, producer: Service, report: Contra
         flow.save(update_fields=["message"])
         report.flows_linked.append([key, flow.name])
         return flow
-    if Flow.objects.filter(name=name).exists():
+    taken = set(Flow.objects.filter(name__startswith=name[:150]).values_list("name", flat=True))
+    if name in taken:
         name = f"{name} on {facts.get('channel') or key}"[:200]
+    for n in range(2, 1000):
+        if name not in taken:
+            break
+        name = f"{name[:190]} ({n})"
     flow = Flow(name=name, message=key, producer=producer, owner_team=producer.team,
                 description=facts.get("summary") or "")  # fmt: skip
     flow_save(flow=flow, consumers=[])
@@ -1105,14 +1111,14 @@ def contracts_notice(*, notice: dict) -> ContractReport | None:
     with _door():
         if ContractImport.objects.filter(source=source, notice_id=notice["id"][:200]).exists():
             return None
-        key = _notice_message(data["message"].strip())
+        key = _notice_message(contract_facts.bounded(data["message"].strip(), contract_facts.KEY_MAX))
         run = ContractImport.objects.create(source=source, via=ContractImport.Via.NOTICE, notice_id=notice["id"][:200])
         everyone = {row.source: row for row in SourceFacts.objects.select_for_update().filter(message=key)}
         own = dict(everyone[source].facts) if source in everyone else {"producers": [], "consumers": []}
         if change in NOTICE_TYPES[:3]:
             reading = contract_facts.Reading()
-            reading.service(service_name.strip())
-            service = _contract_services(reading, report)[service_name.strip()].name
+            named = reading.service(service_name)
+            service = _contract_services(reading, report)[named.name].name
         changed: dict[str, dict] = {}
         if change == "consumer.added":
             own["consumers"] = sorted({*own.get("consumers", []), service})

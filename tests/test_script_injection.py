@@ -3,7 +3,8 @@
 The list is the Big List of Naughty Strings (tests/data/xss/SOURCE.md). Each of its 485
 strings becomes a decision title, a comment, a team, service and flow name, and part of
 every Markdown section, reason and justification, of the tags and deciders, and of
-imported ADR files. Then every page, feed, e-mail and API answer that shows them is
+imported ADR files, and every name and text of imported AsyncAPI documents. Then every page,
+feed, e-mail and API answer that shows them is
 checked for anything that could run: script, event handlers, javascript:/vbscript:/data:
 URLs (tests/html_safety.py parses the HTML rather than searching text).
 """
@@ -19,7 +20,7 @@ from django.urls import reverse
 
 from decisions import search, tokens, workflow
 from decisions.models import Comment, Decision, Flow, Service, Team
-from tests.factories import AssessedDecisionFactory, DecisionFactory
+from tests.factories import AssessedDecisionFactory, DecisionFactory, accepted
 from tests.html_safety import script_risks
 
 pytestmark = pytest.mark.django_db
@@ -79,7 +80,43 @@ def world(architect, reviewer, django_capture_on_commit_callbacks):
     report = workflow.adrs_import(files, collection="hostile", by=architect)
     assert report.committed and report.count("imported") == GROUPS
     search.index_decisions(Decision.objects.values_list("pk", flat=True))
-    return {"decisions": chunks, "imported": list(Decision.objects.filter(source_path__startswith="hostile/"))}
+    contract = _hostile_contracts(architect)
+    return {"decisions": chunks, "imported": list(Decision.objects.filter(source_path__startswith="hostile/")),
+            "contract": contract}  # fmt: skip
+
+
+def _asyncapi(chunk: list[str], index: int, consumers: int) -> list[tuple[str, bytes]]:
+    """A producer's and its consumers' AsyncAPI documents, every name and text in them hostile."""
+    fields = {_one_line(text, 60) + f" {n}": {"type": "string", "description": text} for n, text in enumerate(chunk)}
+    message = {"name": f"{_one_line(chunk[1], 80)} m{index}", "title": f"{_one_line(chunk[2], 80)} t{index}",
+               "summary": chunk[3], "x-kind": "command",
+               "payload": {"type": "object", "properties": fields}}  # fmt: skip
+    channel = {"address": f"{_one_line(chunk[4], 80)} #{index}", "messages": {"m": message}}
+
+    def document(title: str, action: str) -> bytes:
+        info = {"title": title, "version": chunk[5][:20] or "1", "description": "\n".join(chunk)}
+        operations = {"o": {"action": action, "channel": {"$ref": "#/channels/c"}}}
+        return json.dumps({"asyncapi": "3.0.0", "info": info, "channels": {"c": channel},
+                           "operations": operations}).encode()  # fmt: skip
+
+    files = [(f"producer-{index}.json", document(f"{_one_line(chunk[0], 80)} p{index}", "send"))]
+    files += [(f"consumer-{index}-{n}.json", document(f"{_one_line(chunk[6 + n], 80)} c{index}", "receive"))
+              for n in range(consumers)]  # fmt: skip
+    return files
+
+
+def _hostile_contracts(architect) -> Flow:
+    """Contracts whose every name is hostile, imported, decided, then drifted: the flow the pages show."""
+    for consumers in (1, 3):
+        files = [file for index, chunk in enumerate(CHUNKS) for file in _asyncapi(chunk, index, consumers)]
+        report = workflow.contracts_import(files, source=_one_line(STRINGS[9], 150), via="upload", by=architect)
+        assert report.committed, report.refused[:1]
+        if consumers == 1:
+            flow = Flow.objects.exclude(message="").order_by("pk").first()
+            accepted(flow=flow, style="event", growth=1, title=_one_line(STRINGS[10], 150))
+    flow.refresh_from_db()
+    assert flow.drifts.count() >= 2
+    return flow
 
 
 def _html_urls(world) -> list[str]:
@@ -98,7 +135,9 @@ def _html_urls(world) -> list[str]:
         reverse("flow_list"), reverse("flow_detail", args=[flow.pk]), reverse("team_list"),
         reverse("team_detail", args=[flow.owner_team_id]), reverse("service_list"),
         reverse("service_detail", args=[flow.producer_id]), reverse("revisit_queue"), reverse("activity"),
-        reverse("my_work"), reverse("notification_list"),
+        reverse("my_work"), reverse("notification_list"), reverse("contracts"),
+        world["contract"].get_absolute_url(), world["contract"].current_decision.get_absolute_url(),
+        reverse("contract_import", args=[world["contract"].latest_snapshot.contract_import_id]),
     ]  # fmt: skip
     return urls
 

@@ -16,9 +16,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from decisions import roles, tokens, workflow
+from decisions import roles, tokens, webhooks, workflow
 from decisions.api import api
-from decisions.models import Comment, Decision, Flow, Service, Team
+from decisions.models import Comment, ContractImport, Decision, Flow, FlowSnapshot, Service, SourceFacts, Team
+from tests.archives import zipped
 from tests.factories import AssessedDecisionFactory, FlowFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -75,6 +76,7 @@ def _forms(w):
         ("author", reverse("service_create"), ["name", "team", "description"]),
         ("author", reverse("flow_create"), ["name", "producer", "consumers", "owner_team", "description"]),
         ("author", reverse("flow_edit", args=[w["flow"].pk]), ["name", "producer", "consumers", "owner_team"]),
+        ("author", reverse("contracts"), ["source", "files"]),
     ]
 
 
@@ -195,6 +197,61 @@ def test_every_upload_survives_bad_names_and_contents(world, bad):
         report, form = response.context["report"], response.context["form"]
         if form.errors or not report.committed:
             assert _state() == before
+
+
+def _contract_state():
+    return ContractImport.objects.count(), SourceFacts.objects.count(), FlowSnapshot.objects.count(), _state()
+
+
+@pytest.mark.parametrize("bad", SWEEP[:30], ids=_ids(SWEEP[:30]))
+def test_every_contract_upload_survives_bad_names_and_contents(world, bad):
+    """Hostile text as a whole file, as a title, a channel, a message and a field name, in YAML and
+    JSON, and as a catalog's front matter: a report or a refusal, never a 5xx or a half import."""
+    client = Client()
+    client.force_login(world["author"])
+    text = bad.encode("utf-8", "surrogatepass")
+    quoted = json.dumps(bad).encode()
+    documents = [
+        ("orders.yaml", text),
+        ("orders.json", text),
+        ("orders.yaml", b"asyncapi: 3.0.0\ninfo: {title: " + quoted + b", version: '1'}\n"),
+        ("orders.json", json.dumps({"asyncapi": "3.0.0", "info": {"title": bad, "version": "1"}, "channels": {
+            "c": {"address": bad, "messages": {"m": {"name": bad, "x-kind": bad, "payload": {"type": "object",
+                  "properties": {bad[:200] or "x": {"type": "string"}}}}}}}, "operations": {
+            "o": {"action": "send", "channel": {"$ref": "#/channels/c"}}}}).encode()),
+        ("catalog.zip", zipped({"services/A/index.mdx": b"---\nid: " + quoted + b"\nsends:\n  - id: " + quoted
+                                + b"\n---\n", "events/" + (bad.replace("/", "_")[:50] or "x") + "/index.mdx":
+                                b"---\nid: " + quoted + b"\n---\n"}).getvalue()),
+    ]  # fmt: skip
+    for name, data in documents:
+        before = _contract_state()
+        upload = _named(data, name)
+        response = _timed(lambda: client.post(reverse("contracts"), {"files": upload, "source": bad[:200]}))  # noqa: B023
+        assert response.status_code in (200, 302), (name, response.status_code)
+        if response.status_code == 200:
+            assert _contract_state() == before, name
+
+
+@pytest.mark.parametrize("bad", [*SWEEP[:30], *JSON_VALUES], ids=_ids([*SWEEP[:30], *JSON_VALUES]))
+def test_every_change_notice_field_survives_bad_values(world, bad, settings):
+    settings.DECISION_CONTRACT_NOTICE_SECRET = "a-shared-secret-for-the-sweep"
+    client = Client()
+    raw = bad if bad in JSON_VALUES else json.dumps(bad)
+    event = {"specversion": "1.0", "id": "n-1", "source": "https://catalog.example.org",
+             "type": "x.consumer.added", "data": {"message": "m", "service": "s"}}  # fmt: skip
+    bodies = [f'{{"{name}": {raw}}}' for name in event] + [raw]
+    bodies += [json.dumps(event | {"data": {"message": "m", "service": "s", name: None}}).replace("null", raw)
+               for name in ("message", "service", "schema", "version")]  # fmt: skip
+    for body in bodies:
+        data = body.encode("utf-8", "surrogatepass")
+        signature = webhooks.signature(settings.DECISION_CONTRACT_NOTICE_SECRET, data)
+        before = _contract_state()
+        response = _timed(lambda: client.post(reverse("contract_notice"), data,  # noqa: B023
+                                              content_type="application/cloudevents+json",
+                                              headers={"X-Decision-Log-Signature": signature}))  # noqa: B023  # fmt: skip
+        assert response.status_code < 500, (body[:80], response.status_code)
+        if response.status_code >= 400:
+            assert _contract_state() == before
 
 
 def _named(data: bytes, name: str):

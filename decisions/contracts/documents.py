@@ -76,18 +76,26 @@ def load(name: str, data: bytes):
     return _plain(value, 0)
 
 
+def clean_text(value: str) -> str:
+    """Text without NUL or lone surrogates, which no database keeps."""
+    return value.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+
+
 def _first_line(error: Exception) -> str:
     return " ".join(str(error).split())[:200]
 
 
 def _plain(value, depth: int):
-    """JSON's kinds of value only: text keys, dates as text, no shared objects; depth-bounded."""
+    """JSON's kinds of value only: text keys, dates as text, no shared objects; depth-bounded. Text
+    loses NUL and lone surrogates (JSON can escape both), which no database keeps."""
     if depth > MAX_DEPTH:
         raise Unreadable(f"it nests deeper than {MAX_DEPTH} levels")
     if isinstance(value, dict):
-        return {str(key): _plain(item, depth + 1) for key, item in value.items()}
+        return {clean_text(str(key)): _plain(item, depth + 1) for key, item in value.items()}
     if isinstance(value, list):
         return [_plain(item, depth + 1) for item in value]
+    if isinstance(value, str):
+        return clean_text(value)
     if isinstance(value, datetime.date | datetime.datetime):
         return value.isoformat()
     if isinstance(value, float) and value != value:  # NaN is no JSON

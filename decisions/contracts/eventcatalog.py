@@ -13,8 +13,8 @@ import json
 import posixpath
 import re
 
-from .documents import Unreadable, load
-from .facts import DocumentCounts, Message, Reading, avro_fields, json_schema_fields, kind_of
+from .documents import Unreadable, clean_text, load
+from .facts import KEY_MAX, DocumentCounts, Message, Reading, avro_fields, bounded, json_schema_fields, kind_of
 
 RESOURCES = ("services", "events", "commands", "queries", "channels", "flows", "domains")
 FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
@@ -84,7 +84,7 @@ def read(files: list[tuple[str, bytes]], reading: Reading) -> None:
             service.repository = str(repository["url"])
         for relation, into in (("sends", service.sends), ("receives", service.receives)):
             for pointer in matter.get(relation) or []:
-                key = str(pointer.get("id") if isinstance(pointer, dict) else pointer)
+                key = bounded(str(pointer.get("id") if isinstance(pointer, dict) else pointer), KEY_MAX)
                 if key not in reading.messages:
                     reading.message(Message(key=key, name=key, document=path))
                     counts.notes.append(f"{service.name} {relation[:-1]}s {key}, which the catalog does not describe")
@@ -116,7 +116,7 @@ def _message(kind, folder, path, matter, by_path, channels, notes) -> Message:
     schema_path = posixpath.normpath(f"{folder}/{schema_name}") if schema_name else ""
     fields, raw, schema_format = [], "", ""
     if schema_path in by_path:
-        raw = by_path[schema_path].decode("utf-8", errors="replace")[:20_000]
+        raw = clean_text(by_path[schema_path].decode("utf-8", errors="replace")[:20_000])
         fields, schema_format = _schema_fields(schema_path, by_path[schema_path], notes)
     return Message(
         key=str(matter["id"]),

@@ -7,10 +7,12 @@ each. `Reading.flows()` pairs them up: one flow per message that some service se
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 
 KINDS = ("command", "event", "query")
+KEY_MAX, SERVICE_NAME_MAX = 400, 100  # as long as the app's columns for them
 UNKNOWN = "unknown"
 FIELDS_DEPTH = 6
 MAX_FIELDS = 200
@@ -62,11 +64,13 @@ class Reading:
     refused: list[tuple[str, list[str]]] = field(default_factory=list)  # (path, reasons)
 
     def service(self, name: str) -> ServiceFacts:
+        name = bounded(" ".join(name.split()) or "(unnamed)", SERVICE_NAME_MAX)
         return self.services.setdefault(name, ServiceFacts(name))
 
     def message(self, message: Message, *, sender: bool = False) -> Message:
         """Keep a message once: a later definition fills in what the first left blank, and the
         sender's definition (`sender`), the one its schema belongs to, wins over a receiver's."""
+        message.key = bounded(message.key, KEY_MAX)
         known = self.messages.get(message.key)
         if known is None:
             message.from_sender = sender
@@ -98,6 +102,13 @@ class FlowFacts:
 
 
 FOLDER_KINDS = {"events": "event", "commands": "command", "queries": "query"}
+
+
+def bounded(text: str, limit: int) -> str:
+    """Text cut to `limit` characters, keeping distinct long texts distinct (a digest of the whole)."""
+    if len(text) <= limit:
+        return text
+    return f"{text[: limit - 13]}~{hashlib.sha256(text.encode()).hexdigest()[:12]}"
 
 
 def kind_of(value) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from . import asyncapi, eventcatalog
-from .documents import Unreadable, load
+from .documents import Unreadable, clean_text, load
 from .facts import Reading
 
 MAX_FILES = 2_000
@@ -32,6 +32,7 @@ def read(files: list[tuple[str, bytes]], advance: Callable[[int], None] | None =
         raise NothingToRead(f"The import holds {len(files):,} files; the limit is {MAX_FILES:,}.")
     if sum(len(data) for _, data in files) > MAX_TOTAL_BYTES:
         raise NothingToRead(f"The files come to more than {MAX_TOTAL_BYTES // 1_000_000} MB.")
+    files = [(clean_text(path)[:500], data) for path, data in files]
     reading = Reading()
     if eventcatalog.is_catalog(files):
         eventcatalog.read(files, reading)

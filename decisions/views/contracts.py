@@ -1,7 +1,6 @@
 """Message contracts: the import page, an import's report, drift items, and catalog tools' change notices."""
 
 import hmac
-import json
 
 from django.conf import settings
 from django.contrib import messages
@@ -13,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from .. import access, webhooks, workflow
 from ..adr_files import importer
-from ..contracts import reader
+from ..contracts import documents, reader
 from ..contracts.report import ContractReport
 from ..forms import ContractUploadForm, DriftAcknowledgeForm
 from ..models import ContractImport, Drift, Flow
@@ -117,9 +116,9 @@ def contract_notice(request: HttpRequest) -> JsonResponse:
     if request.content_type not in ("application/cloudevents+json", "application/json"):
         return _refuse(415, "Send one CloudEvent in structured mode: Content-Type: application/cloudevents+json.")
     try:
-        notice = json.loads(body)
-    except ValueError:
-        return _refuse(400, "The body is not JSON.")
+        notice = documents.load("notice.json", body)
+    except documents.Unreadable as reason:
+        return _refuse(400, f"The body cannot be read: {reason}.")
     if not isinstance(notice, dict):
         return _refuse(422, "The body must be one CloudEvent: a JSON object.")
     missing = [name for name in CLOUDEVENTS_REQUIRED if not isinstance(notice.get(name), str) or not notice[name]]
