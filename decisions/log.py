@@ -10,7 +10,7 @@ from django.utils.functional import cached_property
 
 from . import search
 from .forms import LogFilterForm
-from .models import Decision
+from .models import Decision, decisions_total
 from .paging import page_number
 
 SORTS = {
@@ -45,7 +45,13 @@ def unfiltered(criteria: dict) -> bool:
 class LogPaginator(Paginator):
     """Finds a page's decision numbers through the indexes first, then loads only those rows:
     with OFFSET, a database otherwise reads every wide row it skips (a deferred join). Numbers,
-    not ids, because the sort indexes hold them: PostgreSQL then skips from the index alone."""
+    not ids, because the sort indexes hold them: PostgreSQL then skips from the index alone.
+    `total`, when the log is unfiltered, is the count kept ahead (models.decisions_total)."""
+
+    def __init__(self, object_list, per_page, *, total: int | None = None) -> None:
+        super().__init__(object_list, per_page)
+        if total is not None:
+            self.count = total
 
     def page(self, number):
         number = self.validate_number(number)
@@ -113,6 +119,6 @@ def log_paginator(decisions: QuerySet[Decision], per_page: int, *, form: LogFilt
     criteria = form.criteria()
     text = criteria.get("q", "")
     if not text:
-        return LogPaginator(decisions, per_page)
+        return LogPaginator(decisions, per_page, total=decisions_total() if unfiltered(criteria) else None)
     alone = text if unfiltered(criteria) else ""
     return SearchPaginator(decisions, per_page, ranked=sort == "relevance", unfiltered_text=alone)

@@ -49,6 +49,7 @@ from .contracts import reader as contract_reader
 from .contracts.report import ContractReport
 from .models import (
     DECISION_COUNTER,
+    DECISIONS_TOTAL,
     KEPT_NUMBERS,
     Attachment,
     Comment,
@@ -181,6 +182,8 @@ def _counted(decision: Decision) -> Counted:
 
 
 def _after_write(batch: _Batch) -> None:
+    if added := sum(1 for before in batch.counted.values() if before is NOT_COUNTED):
+        Counter.objects.filter(name=DECISIONS_TOTAL).update(value=F("value") + added)
     flows: set[int] = set()
     tally_flows: set[int] = set()
     quarters: set[str] = set()
@@ -610,6 +613,7 @@ def derived_rebuild(advance: Callable[[int], None] | None = None) -> None:
             ["current_decision", "current_style"],
             batch_size=2000,
         )
+    Counter.objects.update_or_create(name=DECISIONS_TOTAL, defaults={"value": Decision.objects.count()})
     overview.tally_rebuild()
     search.index_decisions(Decision.objects.order_by("pk").values_list("pk", flat=True), advance=advance)
 

@@ -5,11 +5,12 @@ import datetime
 import pytest
 from django.db import connection
 from django.http import QueryDict
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from decisions import search
+from decisions import search, workflow
 from decisions.log import SearchPaginator, log_paginator, log_results
-from decisions.models import Decision
+from decisions.models import DECISIONS_TOTAL, Counter, Decision
 from tests.factories import AssessedDecisionFactory, DecisionFactory, FlowFactory, ServiceFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
@@ -244,3 +245,15 @@ def test_searching_a_decisions_id_offers_that_decision(manager_client, typed):
     page = manager_client.get(reverse("decision_list"), {"q": typed}).content.decode()
     assert f'href="{wanted.get_absolute_url()}">{wanted.code}' in page
     assert "Looking for" not in manager_client.get(reverse("decision_list"), {"q": "2020 roadmap"}).content.decode()
+
+
+def test_the_unfiltered_log_is_counted_ahead_not_on_every_page(reviewer_client):
+    DecisionFactory.create_batch(3)
+    workflow.adrs_import([("0001-a.md", b"# 1. A\n"), ("0002-b.md", b"# 2. B\n")], collection="team", by=None)
+    assert Counter.objects.get(name=DECISIONS_TOTAL).value == Decision.objects.count() == 5
+    with CaptureQueriesContext(connection) as queries:
+        page = reviewer_client.get(reverse("decision_list")).content.decode()
+    assert "5 decisions, sorted by newest." in page
+    assert not [q["sql"] for q in queries if "COUNT(" in q["sql"] and "decisions_decision" in q["sql"]]
+    filtered = reviewer_client.get(reverse("decision_list"), {"status": "accepted"}).content.decode()
+    assert f"{Decision.objects.filter(status='accepted').count()} decision" in filtered
