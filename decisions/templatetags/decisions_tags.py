@@ -1,4 +1,6 @@
 from django import template
+from django.middleware.csrf import get_token
+from django.urls import reverse
 from django.utils import dateformat
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString, mark_safe
@@ -119,3 +121,40 @@ def select_options(options, chosen) -> SafeString:
         f'<option value="{escape(value)}"{" selected" if value == chosen else ""}>{escape(label)}</option>'
         for value, label in options
     ))  # fmt: skip
+
+
+@register.simple_tag(takes_context=True)
+def comment_article(context, comment) -> SafeString:
+    """One comment as an `<article>`, with its author's edit and retract controls.
+
+    Written here rather than in a template, as the log's rows are: fifty comments through the
+    template engine took about half of a decision page. The body was rendered and sanitised
+    when saved (Comment.body_html); the author's name is escaped.
+    """
+    pk = comment.pk
+    edited = '<span class="muted">· edited</span>' if comment.edited_at and not comment.retracted_at else ""
+    when = localtime(comment.created_at)
+    parts = [
+        f'<article class="comment{" retracted" if comment.retracted_at else ""}" id="comment-{pk}">\n'
+        f'  <p class="comment-meta"><strong>{escape(person_name(comment.author))}</strong>\n'
+        f'    <time datetime="{when.isoformat()}">{dateformat.format(when, "j M Y H:i")}</time>\n    {edited}</p>\n'
+    ]
+    if comment.retracted_at:
+        parts.append('  <p class="muted">This comment was retracted by its author.</p>\n')
+    else:
+        parts.append(f'  <div class="comment-body">{comment.body_html}</div>\n')
+        if access.can_change_comment(context["user"], comment):
+            edit_url, retract_url = reverse("comment_edit", args=[pk]), reverse("comment_retract", args=[pk])
+            token = escape(get_token(context["request"]))
+            parts.append(
+                f'  <div class="comment-actions">\n'
+                f'    <a href="{edit_url}" hx-get="{edit_url}" hx-target="#comment-{pk}" hx-swap="outerHTML" '
+                f'aria-label="Edit your comment">Edit</a>\n'
+                f'    <form method="post" action="{retract_url}" hx-post="{retract_url}" hx-target="#comments-section" '
+                f'hx-swap="outerHTML" hx-confirm="Retract this comment? It will show as retracted.">\n'
+                f'      <input type="hidden" name="csrfmiddlewaretoken" value="{token}">'
+                f'<button type="submit" class="link" aria-label="Retract your comment">Retract</button>\n'
+                f"    </form>\n  </div>\n"
+            )
+    parts.append("</article>")
+    return mark_safe("".join(parts))  # noqa: S308 (body_html sanitised on save, the rest escaped) # nosec B308 B703
