@@ -26,9 +26,20 @@ def search(queryset: QuerySet[Decision], text: str, parsed: Query) -> QuerySet[D
     )
 
 
-def ranked_page(matches: QuerySet[Decision], bottom: int, top: int, alone: Query | None, newest) -> None:
-    """SQLite refuses bm25() in a query with a window function: ranked pages count their matches apart."""
-    return None
+def ranked_page(matches: QuerySet[Decision], bottom: int, top: int, alone: Query | None, newest):
+    """The numbers of a page of matches in the log's relevance order (log.SORTS), and how many match,
+    in one pass: the matches and their ranks are worked out once, in a materialised common table
+    expression, then counted and sorted from it. (SQLite refuses bm25() beside a window function,
+    and counting in a query of its own ran the MATCH a second time.)"""
+    sql, params = matches.order_by().values_list("number", "rank").query.sql_with_params()
+    page = (
+        f"WITH ranked(number, rank) AS MATERIALIZED ({sql}) "  # noqa: S608 # nosec B608 (Django's SQL)
+        "SELECT number, (SELECT count(*) FROM ranked) FROM ranked ORDER BY rank DESC, number DESC LIMIT %s OFFSET %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(page, [*params, top - bottom, bottom])
+        rows = cursor.fetchall()
+    return [number for number, _ in rows], rows[0][1] if rows else 0
 
 
 def newest_matches(parsed: Query, limit: int) -> RawSQL:

@@ -158,3 +158,24 @@ def comment_article(context, comment) -> SafeString:
             )
     parts.append("</article>")
     return mark_safe("".join(parts))  # noqa: S308 (body_html sanitised on save, the rest escaped) # nosec B308 B703
+
+
+@register.simple_tag
+def timeline_entries(entries, show_decision=False) -> SafeString:
+    """A timeline's `<li>`s (timeline.Entry): a decision's fifty comments make fifty entries, which
+    through the template engine cost more than the rest of its timeline section."""
+    parts = []
+    for entry in entries:
+        when = localtime(entry.at)
+        anchor = f"#{escape(entry.anchor)}" if entry.anchor else ""
+        if show_decision:
+            url = reverse("decision_detail", args=[entry.number])
+            where = f' on <a href="{url}{anchor}">{entry.code}: {escape(entry.title)}</a>'
+        else:
+            where = f' <a href="{anchor}" aria-label="Show it">↓</a>' if anchor else ""
+        parts.append(
+            f'  <li class="activity-item kind-{entry.kind}">\n'
+            f'    <time datetime="{when.isoformat()}">{dateformat.format(when, "j M Y H:i")}</time>\n'
+            f"    <span><strong>{escape(entry.actor)}</strong> {escape(entry.summary)}{where}</span>\n  </li>\n"
+        )
+    return mark_safe("".join(parts))  # noqa: S308 (every text escaped) # nosec B308 B703
