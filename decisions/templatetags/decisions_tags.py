@@ -92,23 +92,24 @@ def _decision_row(d) -> str:
     url = escape(d.get_absolute_url())
     flow = f'<span class="flow-name">{escape(d.flow.name)}</span>' if d.flow else '<span class="muted">General</span>'
     parts = [
-        f'<li class="decision-row">\n  <a class="code" href="{url}">{d.code}</a>\n  <div class="row-main">\n'
-        f'    <a class="title" href="{url}">{escape(d.title)}</a>\n'
-        f'    <div class="row-meta">{flow} · {dateformat.format(localtime(d.created_at), "j M Y")}</div>\n'
+        f'<li class="decision-row"><a class="code" href="{url}">{d.code}</a><div class="row-main">'
+        f'<a class="title" href="{url}">{escape(d.title)}</a>'
+        f'<div class="row-meta">{flow} · {dateformat.format(localtime(d.created_at), "j M Y")}</div>'
     ]
     if getattr(d, "excerpt", None):
-        parts.append(f'    <p class="excerpt">{conditional_escape(d.excerpt)}</p>\n')
+        parts.append(f'<p class="excerpt">{conditional_escape(d.excerpt)}</p>')
     if d.recommendation:
-        chips = "".join(f'<li class="chip" title="{escape(name)}">{escape(name)}: {escape(level.lower())}</li>'
-                        for name, level in d.factor_badges)  # fmt: skip
+        chips = "".join(
+            f'<li class="chip">{escape(name)}: {escape(level.lower())}</li>' for name, level in d.factor_badges
+        )
         chips += f'<li class="chip rec-{d.recommendation}">Recommended: {escape(d.recommendation.capitalize())}</li>'
         if d.against_recommendation:
             chips += '<li class="chip against">Went against it</li>'
-        parts.append(f'    <ul class="assessment-badges" aria-label="Assessment">{chips}</ul>\n')
+        parts.append(f'<ul class="assessment-badges" aria-label="Assessment">{chips}</ul>')
     style = f'<span class="badge style-{d.style}">{escape(d.get_style_display())}</span> ' if d.style else ""
     parts.append(
-        f'  </div>\n  <div class="row-badges">{style}'
-        f'<span class="badge status-{d.status}">{escape(d.get_status_display())}</span></div>\n</li>'
+        f'</div><div class="row-badges">{style}'
+        f'<span class="badge status-{d.status}">{escape(d.get_status_display())}</span></div></li>\n'
     )
     return "".join(parts)
 
