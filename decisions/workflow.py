@@ -32,7 +32,7 @@ from django.db.models import Exists, F, Max, OuterRef, Q
 from django.utils import timezone
 from django_tasks import task
 
-from . import drift, images, notifications, overview, search, webhooks
+from . import drift, images, notifications, overview, pagecache, search, webhooks
 from .access import (
     allowed_moves,
     can_acknowledge_drift,
@@ -209,6 +209,7 @@ def _after_write(batch: _Batch) -> None:
     if quarters or teams:
         overview.tally_later(quarters=quarters, teams=teams)
     transaction.on_commit(overview.overview_forget)
+    transaction.on_commit(pagecache.forget)
 
 
 def flow_refresh_current(flow_id: int) -> None:
@@ -616,6 +617,7 @@ def derived_rebuild(advance: Callable[[int], None] | None = None) -> None:
     Counter.objects.update_or_create(name=DECISIONS_TOTAL, defaults={"value": Decision.objects.count()})
     overview.tally_rebuild()
     search.index_decisions(Decision.objects.order_by("pk").values_list("pk", flat=True), advance=advance)
+    pagecache.forget()
 
 
 # --- imports ------------------------------------------------------------------------------

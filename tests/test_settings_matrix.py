@@ -73,6 +73,7 @@ VALUES = {
     "DECISION_CONTRACT_NOTICE_SECRET": ("a-shared-secret-of-some-length", "short"),
     "DECISION_REVIEW_MIN_APPROVALS": ("2", "-1"),
     "DECISION_OVERVIEW_CACHE_SECONDS": ("30", "half a minute"),
+    "DECISION_LOG_CACHE_SECONDS": ("120", "two minutes"),
     "DJANGO_TIME_ZONE": ("Europe/Paris", "Mars/Olympus_Mons"),
     "DJANGO_LOG_LEVEL": ("WARNING", "LOUD"),
     "WHITENOISE_USE_FINDERS": ("true", "perhaps"),

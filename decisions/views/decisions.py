@@ -4,10 +4,11 @@ from django.contrib.auth.decorators import permission_required
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .. import access, factors, paging, search, timeline, workflow
+from .. import access, factors, pagecache, paging, search, timeline, workflow
 from ..adr_files import export
 from ..forms import (
     ADR_ID,
@@ -50,6 +51,27 @@ def _named_by_id(text: str) -> Decision | None:
 
 
 def decision_list(request: HttpRequest) -> HttpResponse:
+    """The log. Without a search its content is the same for everyone with the same role until
+    something changes, so it is kept rendered in the shared cache (decisions.pagecache)."""
+    partial = bool(request.htmx and not request.htmx.boosted and not request.htmx.history_restore_request)
+    text = request.GET.get("q", "").strip()
+    key = None if text else pagecache.key(
+        "log", sorted(request.GET.lists()), partial, request.user.has_perm("decisions.add_decision")
+    )  # fmt: skip
+    kept = pagecache.get(key)
+    if kept is None:
+        kept = _log_content(request, partial)
+        pagecache.keep(key, kept)
+    content, title, push_url = kept
+    if partial:
+        response = HttpResponse(content)
+        response["HX-Push-Url"] = push_url
+        return response
+    return render(request, "decisions/decision_list.html", {"content": content, "page_title": title})
+
+
+def _log_content(request: HttpRequest, partial: bool) -> tuple[str, str, str]:
+    """The log's content (the results alone for htmx), its page title, and the address to show."""
     form, sort, decisions = log_results(request.GET)
     text = form.cleaned_data.get("q", "")
     paginator = log_paginator(decisions, settings.DECISION_LOG_PAGE_SIZE, form=form, sort=sort)
@@ -75,12 +97,11 @@ def decision_list(request: HttpRequest) -> HttpResponse:
         "level_filters": [(f.key, f.name, f.choices, request.GET.get(f.key, "")) for f in factors.FACTORS],
         "levels_chosen": any(request.GET.get(f.key) for f in factors.FACTORS),
     }
-    if request.htmx and not request.htmx.boosted and not request.htmx.history_restore_request:
-        response = render(request, "decisions/decision_list.html#decision-results", context)
-        clean = _without(request.GET) + (f"&page={page.number}" if page.number > 1 else "")
-        response["HX-Push-Url"] = reverse("decision_list") + (f"?{clean.lstrip('&')}" if clean else "")
-        return response
-    return render(request, "decisions/decision_list.html", context)
+    template = "decisions/_log_content.html" + ("#decision-results" if partial else "")
+    clean = _without(request.GET) + (f"&page={page.number}" if page.number > 1 else "")
+    push_url = reverse("decision_list") + (f"?{clean.lstrip('&')}" if clean else "")
+    title = f"“{text}” in the decision log" if text else "Decision log"
+    return render_to_string(template, context, request), title, push_url
 
 
 INCOMING_LINK_LABELS = {"supersedes": "Superseded by", "amends": "Amended by", "relates": "Related to"}

@@ -271,3 +271,22 @@ def test_the_log_page_stays_under_its_size_budget(reviewer_client):
     page = reviewer_client.get(reverse("decision_list")).content
     assert page.count(b'class="decision-row"') == 25
     assert len(page) < LOG_PAGE_BUDGET, len(page)
+
+
+def test_the_log_without_a_search_is_kept_rendered_until_anything_changes(
+    settings, reviewer_client, architect_client, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
+    settings.DECISION_LOG_CACHE_SECONDS = 60
+    DecisionFactory(title="Kept on the first view")
+    assert "Kept on the first view" in reviewer_client.get(reverse("decision_list")).content.decode()
+    with django_assert_max_num_queries(7):  # session, person, 2 for permissions, unread count, version, page
+        again = reviewer_client.get(reverse("decision_list")).content.decode()
+    assert "Kept on the first view" in again and "File a decision" not in again
+    assert "File a decision" in architect_client.get(reverse("decision_list")).content.decode()  # kept per role
+    with django_capture_on_commit_callbacks(execute=True):
+        DecisionFactory(title="Filed after it was kept")
+    assert "Filed after it was kept" in reviewer_client.get(reverse("decision_list")).content.decode()
+    partial = reviewer_client.get(reverse("decision_list"), {"status": "draft"}, headers={"HX-Request": "true"})
+    assert partial["HX-Push-Url"] == "/?status=draft" and "<html" not in partial.content.decode()
+    again = reviewer_client.get(reverse("decision_list"), {"status": "draft"}, headers={"HX-Request": "true"})
+    assert again.content == partial.content and again["HX-Push-Url"] == "/?status=draft"

@@ -1,0 +1,50 @@
+"""Pages kept whole in the shared cache while nothing they show has changed.
+
+The log without a search is the page everyone opens, and it shows the same thing to everyone
+who may (or may not) file decisions, until a decision, flow, service or team changes. Its
+rendered content is kept under a key made of the page's parameters and a *version* of the
+data: every write through the workflow's door moves the version on commit, so no kept page
+outlives a change. DECISION_LOG_CACHE_SECONDS bounds how long any one is kept (0: never).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.core.cache import cache
+
+VERSION_KEY = "decisions:log-version"
+
+
+def version() -> str:
+    current = cache.get(VERSION_KEY)
+    if current is None:
+        current = secrets.token_hex(8)
+        cache.add(VERSION_KEY, current, None)
+        current = cache.get(VERSION_KEY, current)
+    return current
+
+
+def forget() -> None:
+    """Every kept page is out of date (called when a write commits)."""
+    if settings.DECISION_LOG_CACHE_SECONDS:
+        cache.set(VERSION_KEY, secrets.token_hex(8), None)
+
+
+def key(name: str, *parts: object) -> str | None:
+    """The key of a page for these parts (parameters, who may see what), None when caching is off."""
+    if not settings.DECISION_LOG_CACHE_SECONDS:
+        return None
+    digest = hashlib.sha256(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    return f"decisions:page:{name}:{version()}:{digest}"
+
+
+def get(page_key: str | None):
+    return cache.get(page_key) if page_key else None
+
+
+def keep(page_key: str | None, value) -> None:
+    if page_key:
+        cache.set(page_key, value, settings.DECISION_LOG_CACHE_SECONDS)
