@@ -210,13 +210,15 @@ class DecisionQuerySet(models.QuerySet):
             similar = similar.filter(caller_needs_result=True).order_by("-decided_on", "-number")
         elif assessment.drivers:
             distance = sum(Abs(F(d.factor.key) - d.level.value) for d in assessment.drivers)
-            similar = (
-                similar.filter(
-                    caller_needs_result=False, **{f"{d.factor.key}__isnull": False for d in assessment.drivers}
-                )
-                .annotate(distance=distance)
-                .order_by("distance", "-decided_on", "-number")
-            )
+            order = ("distance", "-decided_on", "-number")
+            # The closest are found in the covering index decision_precedents alone, then fetched:
+            # sorting every accepted decision's wide row by distance took 66 ms of 75 at 100,000.
+            closest = (
+                others.filter(status=status.Status.ACCEPTED, caller_needs_result=False,
+                              **{f"{d.factor.key}__isnull": False for d in assessment.drivers})
+                .annotate(distance=distance).order_by(*order).values("pk")[:PRECEDENT_LIMIT]
+            )  # fmt: skip
+            similar = similar.filter(pk__in=closest).annotate(distance=distance).order_by(*order)
         else:
             similar = similar.none()
         on_flow = others.filter(flow=flow).only(*fields).select_related("flow").order_by("number") if flow else []
@@ -343,6 +345,18 @@ class Decision(models.Model):
             models.Index(fields=["-created_at", "-number"], name="decision_created"),
             models.Index(fields=["flow", "decided_on"], name="decision_flow_decided"),
             models.Index(fields=["revisit_on"], name="decision_revisit", condition=models.Q(revisit_on__isnull=False)),
+            # The guided form's precedents (Decision.precedents): every column the closest are found by.
+            models.Index(
+                fields=[
+                    "status",
+                    "caller_needs_result",
+                    *(f.key for f in factors.FACTORS),
+                    "decided_on",
+                    "number",
+                    "id",
+                ],
+                name="decision_precedents",
+            ),
             # Partial: nearly every decision supersedes nothing, and an index full of NULLs
             # made SQLite's planner scan the table instead.
             models.Index(
