@@ -375,7 +375,7 @@ DECISION_LOG_PAGE_SIZE = 25
 # How long the overview's aggregates may be served from the cache (0: always recompute).
 # Tests recompute, so that each sees its own data.
 DECISION_OVERVIEW_CACHE_SECONDS = env_int("DECISION_OVERVIEW_CACHE_SECONDS", 0 if TESTING else 60)
-# How long the log without a search is kept rendered in the shared cache (decisions/pagecache.py);
+# How long a log page (or search) and the flow map are kept rendered in the shared cache (decisions/pagecache.py);
 # any change moves it on at once. 0: render every time.
 DECISION_LOG_CACHE_SECONDS = env_int("DECISION_LOG_CACHE_SECONDS", 0 if TESTING else 300)
 

@@ -1,9 +1,9 @@
 """Pages kept whole in the shared cache while nothing they show has changed.
 
-The log without a search is the page everyone opens, and it shows the same thing to everyone
-who may (or may not) file decisions, until a decision, flow, service or team changes. Its
-rendered content is kept under a key made of the page's parameters and a *version* of the
-data: every write through the workflow's door moves the version on commit, so no kept page
+The log (a search is a log URL too) and the flow map show the same thing to everyone of a
+role for a URL, until a decision, comment, flow, service or team changes. Their rendered
+content is kept under a key made of the page's parameters and a *version* of the data:
+every write through the workflow's door moves the version on commit, so no kept page
 outlives a change. DECISION_LOG_CACHE_SECONDS bounds how long any one is kept (0: never).
 """
 

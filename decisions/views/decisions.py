@@ -51,13 +51,10 @@ def _named_by_id(text: str) -> Decision | None:
 
 
 def decision_list(request: HttpRequest) -> HttpResponse:
-    """The log. Without a search its content is the same for everyone with the same role until
+    """The log and its searches. What a URL shows is the same for everyone with the same role until
     something changes, so it is kept rendered in the shared cache (decisions.pagecache)."""
     partial = bool(request.htmx and not request.htmx.boosted and not request.htmx.history_restore_request)
-    text = request.GET.get("q", "").strip()
-    key = None if text else pagecache.key(
-        "log", sorted(request.GET.lists()), partial, request.user.has_perm("decisions.add_decision")
-    )  # fmt: skip
+    key = pagecache.key("log", sorted(request.GET.lists()), partial, request.user.has_perm("decisions.add_decision"))
     kept = pagecache.get(key)
     if kept is None:
         kept = _log_content(request, partial)

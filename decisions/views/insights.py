@@ -3,8 +3,10 @@
 from django.db.models import Count, F, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
 
+from .. import pagecache
 from ..models import Decision, Drift, Flow, Service, Team
 from ..overview import overview_figures
 
@@ -17,7 +19,18 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 def flow_map(request: HttpRequest) -> HttpResponse:
     """The services and their flows: data for static/js/flowmap.js to lay out and draw, and the same
-    flows as a table (producer → consumers, style, deciding decision) for everyone else."""
+    flows as a table (producer → consumers, style, deciding decision) for everyone else. The same
+    for everyone until something changes, so kept rendered in the shared cache (decisions.pagecache)."""
+    key = pagecache.key("flow-map", request.GET.get("team", ""), request.GET.get("service", "").strip()[:100])
+    kept = pagecache.get(key)
+    if kept is None:
+        kept = _flow_map_content(request)
+        pagecache.keep(key, kept)
+    content, title = kept
+    return render(request, "decisions/flow_map.html", {"content": content, "page_title": title})
+
+
+def _flow_map_content(request: HttpRequest) -> tuple[str, str]:
     teams = Team.objects.only("name").order_by("name")
     team = teams.filter(pk=request.GET.get("team")).first() if request.GET.get("team", "").isdigit() else None
     services = Service.objects.select_related("team").only("name", "team__name").order_by("name")
@@ -56,11 +69,13 @@ def flow_map(request: HttpRequest) -> HttpResponse:
                                          "decision": decision, "consumers": []})  # fmt: skip
         row["consumers"].append(names[pair.service_id])
     nodes = [{"id": f"s{s.pk}", "name": s.name, "team": s.team.name, "url": s.get_absolute_url()} for s in services]
-    return render(request, "decisions/flow_map.html", {
+    content = render_to_string("decisions/_flow_map_content.html", {
         "graph": {"nodes": nodes, "edges": edges}, "flows": list(flows.values()), "services": services,
         "teams": teams, "team": team, "named": named, "total": total, "shown": len(services), "limit": MAP_LIMIT,
         "map_teams": sorted({s.team.name for s in services}),
-    })  # fmt: skip
+    }, request)  # fmt: skip
+    title = f"Flow map: {team.name}" if team else f"Flow map: “{named}”" if named else "Flow map"
+    return content, title
 
 
 def _busiest_services(limit: int) -> list[int]:
