@@ -1,6 +1,7 @@
 import re
 
 from django import forms
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.urls import reverse, reverse_lazy
@@ -300,7 +301,15 @@ class CatalogForm(forms.ModelForm):
 class TeamForm(CatalogForm):
     class Meta:
         model = Team
-        fields = ["name", "description"]
+        fields = ["name", "description", "members"]
+        field_classes = {"members": IdMultipleChoiceField}
+        widgets = {"members": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        members = self.fields["members"]
+        members.queryset = User.objects.filter(is_active=True).order_by("first_name", "last_name", "username")
+        members.label_from_instance = person_name
 
 
 class ServiceForm(CatalogForm):

@@ -46,7 +46,7 @@ class TeamList(LenientPages, ListView):
 
 class TeamDetail(DetailView):
     queryset = Team.objects.prefetch_related(
-        "services", Prefetch("flows", queryset=Flow.objects.select_related("producer", "current_decision"))
+        "services", "members", Prefetch("flows", queryset=Flow.objects.select_related("producer", "current_decision"))
     )
 
 
@@ -54,7 +54,7 @@ class TeamFormMixin(CatalogFormMixin):
     model, form_class = Team, TeamForm
 
     def save(self, form):
-        return workflow.team_save(team=form.save(commit=False))
+        return workflow.team_save(team=form.save(commit=False), members=form.cleaned_data["members"])
 
 
 class TeamCreate(TeamFormMixin, CreateView):

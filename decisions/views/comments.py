@@ -9,7 +9,7 @@ from ..forms import CommentForm
 from ..models import Comment
 from .decisions import detail_context
 
-COMMENTS_PARTIAL = "decisions/decision_detail.html#comments-section"
+COMMENTS_PARTIAL = "decisions/_decision_page.html#comments-section"
 
 
 def _page_or_section(request: HttpRequest, number: int, status: int = 200, **forms) -> HttpResponse:

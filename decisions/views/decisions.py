@@ -1,11 +1,15 @@
+import re
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse, QueryDict
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .. import access, factors, pagecache, paging, search, timeline, workflow
@@ -170,9 +174,21 @@ def detail_context(request: HttpRequest, decision: Decision, **forms) -> dict:
     }
 
 
+# Kept pages hold the CSRF token of the view that rendered them; each view puts in its own.
+CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="[^"]*"')
+
+
 def decision_detail(request: HttpRequest, number: int) -> HttpResponse:
+    """A decision, kept rendered for each person (what they may do with it differs) until anything
+    changes (decisions.pagecache)."""
     decision = access.decision_for(request.user, number)
-    return render(request, "decisions/decision_detail.html", detail_context(request, decision))
+    key = pagecache.key("decision", number, request.user.pk)
+    content = pagecache.get(key)
+    if content is None:
+        content = render_to_string("decisions/_decision_page.html", detail_context(request, decision), request)
+        pagecache.keep(key, content)
+    content = CSRF_FIELD.sub(f'name="csrfmiddlewaretoken" value="{get_token(request)}"', content)
+    return render(request, "decisions/decision_detail.html", {"decision": decision, "content": mark_safe(content)})  # noqa: S308 # nosec B308 B703
 
 
 @permission_required("decisions.add_decision", raise_exception=True)

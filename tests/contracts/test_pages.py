@@ -228,3 +228,16 @@ def test_the_command_imports_a_catalog_folder_with_a_report(capsys):
     out = capsys.readouterr().out
     assert "flowmart: 1 document read; 6 services created" in out and "no flow  Place Order" in out
     assert ContractImport.objects.get().via == "command"
+
+
+def test_an_architect_chooses_a_team_s_members_who_are_told_of_drift(architect_client, manager_client):
+    from tests.factories import TeamFactory, UserFactory
+
+    team = TeamFactory(name="Orders")
+    person = UserFactory(username="olga", first_name="Olga", last_name="Ortiz")
+    response = architect_client.post(reverse("team_edit", args=[team.pk]),
+                                     {"name": "Orders", "description": "", "members": [person.pk]})  # fmt: skip
+    assert response.status_code == 302 and list(team.members.all()) == [person]
+    assert "Olga Ortiz" in manager_client.get(team.get_absolute_url()).content.decode()
+    assert manager_client.post(reverse("team_edit", args=[team.pk]), {"name": "X", "members": []}).status_code == 403
+    assert list(team.members.all()) == [person]

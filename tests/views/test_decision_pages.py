@@ -1,4 +1,7 @@
+import re
+
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from decisions import workflow
@@ -124,3 +127,30 @@ class TestFlowPage:
         with django_assert_max_num_queries(8):
             page = manager_client.get(reverse("flow_list")).content.decode()
         assert page.count('<span class="badge style-command">Command</span>') == 10
+
+
+def test_a_decision_page_is_kept_for_each_person_until_anything_changes(
+    settings, reviewer, reviewer_client, manager_client, django_assert_max_num_queries,
+    django_capture_on_commit_callbacks,
+):  # fmt: skip
+    settings.DECISION_LOG_CACHE_SECONDS = 60
+    decision = AssessedDecisionFactory(status="proposed")
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.comment_post(decision=decision, by=reviewer, body="First thoughts.")
+    url = decision.get_absolute_url()
+    first = reviewer_client.get(url).content.decode()
+    assert "First thoughts." in first and "Retract your comment" in first  # her own comment
+    with django_assert_max_num_queries(9):  # session, person, permissions, the decision, unread, version, page
+        kept = reviewer_client.get(url).content.decode()
+    assert "Retract your comment" in kept
+    # A kept page carries the token of the view that shows it, which the CSRF check accepts.
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(reviewer)
+    token = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', strict.get(url).content.decode())[-1]
+    form = {"body": "Kept, then posted.", "csrfmiddlewaretoken": token}
+    posted = strict.post(reverse("comment_create", args=[decision.number]), form)
+    assert posted.status_code in (200, 302) and decision.comments.filter(body="Kept, then posted.").exists()
+    assert "Retract your comment" not in manager_client.get(url).content.decode()  # kept apart per person
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.comment_post(decision=decision, by=reviewer, body="Second thoughts.")
+    assert "Second thoughts." in reviewer_client.get(url).content.decode()
