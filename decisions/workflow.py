@@ -182,8 +182,10 @@ def _counted(decision: Decision) -> Counted:
 
 
 def _after_write(batch: _Batch) -> None:
-    if added := sum(1 for before in batch.counted.values() if before is NOT_COUNTED):
-        Counter.objects.filter(name=DECISIONS_TOTAL).update(value=F("value") + added)
+    added = sum(1 for before in batch.counted.values() if before is NOT_COUNTED)
+    if added and not Counter.objects.filter(name=DECISIONS_TOTAL).update(value=F("value") + added):
+        # Only when the row is missing (the migration makes it; a flushed database has none).
+        Counter.objects.get_or_create(name=DECISIONS_TOTAL, defaults={"value": Decision.objects.count()})
     flows: set[int] = set()
     tally_flows: set[int] = set()
     quarters: set[str] = set()

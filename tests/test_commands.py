@@ -39,6 +39,7 @@ def test_the_benchmark_builds_a_small_log_and_prints_its_table(settings):
         stdout=out,
     )  # fmt: skip
     table = out.getvalue()
-    for page in ("log, first page", "log, page 1,000", "search, one word (8%)", "decision with 50 comments", "overview",
-                 "flow map"):  # fmt: skip
+    for page in ("log, first page (kept)", "log, worked out", "log, page 1,000", "search, one word (8%)",
+                 "decision, 50 comments, worked out", "decision, 50 comments (kept)", "overview", "flow map",
+                 "live recommendation panel"):  # fmt: skip
         assert f"| {page}" in table
