@@ -923,10 +923,6 @@ class FlowSnapshot(models.Model):
     def consumers(self) -> list[str]:
         return self.facts.get("consumers") or []
 
-    @property
-    def present(self) -> bool:
-        return self.facts.get("present", True)
-
 
 class Drift(models.Model):
     """A revisit item opened by a drift rule (decisions.drift): the contracts stopped agreeing with

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
 
 VERSION_KEY = "decisions:log-version"
+T = TypeVar("T")
 
 
 def version() -> str:
@@ -41,10 +44,11 @@ def key(name: str, *parts: object) -> str | None:
     return f"decisions:page:{name}:{version()}:{digest}"
 
 
-def get(page_key: str | None):
-    return cache.get(page_key) if page_key else None
-
-
-def keep(page_key: str | None, value) -> None:
-    if page_key:
-        cache.set(page_key, value, settings.DECISION_LOG_CACHE_SECONDS)
+def kept(page_key: str | None, build: Callable[[], T]) -> T:
+    """The page kept under `page_key`, else `build()`'s, kept for next time (built every time when off)."""
+    value = cache.get(page_key) if page_key else None
+    if value is None:
+        value = build()
+        if page_key:
+            cache.set(page_key, value, settings.DECISION_LOG_CACHE_SECONDS)
+    return value

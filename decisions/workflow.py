@@ -965,7 +965,12 @@ def _contract_facts_apply(run: ContractImport, source: str, said: dict[str, dict
         SourceFacts.objects.filter(message__in=list(said)).order_by("updated_at", "pk").values_list("message", "facts")
     ):
         stored.setdefault(key, []).append(facts)
-    flows = {flow.message: flow for flow in Flow.objects.select_for_update().filter(message__in=list(said))}
+    flows = {
+        flow.message: flow
+        for flow in Flow.objects.select_related("latest_snapshot", "owner_team")
+        .select_for_update(of=("self",))
+        .filter(message__in=list(said))
+    }
     services = {service.name: service for service in Service.objects.select_related("team")}
     for key in sorted(said):
         facts = contract_facts.merged(stored.get(key, []))
@@ -1048,6 +1053,7 @@ def _drift_check(decision: Decision | None, flow: Flow, snapshot: FlowSnapshot, 
         style=decision.style, growth=decision.growth, consumers_when_decided=decision.consumers_when_decided,
         baseline=baseline.facts if baseline else None, now=snapshot.facts,
     )  # fmt: skip
+    told = None  # the decision's author and the owner team's members, looked up at the first new item
     for finding in findings:
         open_items = Drift.objects.select_for_update().filter(decision=decision, state=Drift.State.OPEN)
         item = open_items.filter(rule=finding.rule).first()
@@ -1064,9 +1070,10 @@ def _drift_check(decision: Decision | None, flow: Flow, snapshot: FlowSnapshot, 
         if report is not None:
             report.drifts.append({"decision": decision.code, "flow": flow.name, "title": item.title,
                                   "evidence": item.evidence})  # fmt: skip
-        members = list(flow.owner_team.members.all())
+        if told is None:
+            told = [*([decision.author] if decision.author_id else []), *flow.owner_team.members.all()]
         _batch().notify(
-            recipients=[decision.author, *members] if decision.author_id else members, actor=by, decision=decision,
+            recipients=told, actor=by, decision=decision,
             event=f"drift:{item.pk}", text=f"The contracts drifted from {_named(decision)}: {item.title.lower()}",
         )  # fmt: skip
 

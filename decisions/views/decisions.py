@@ -59,11 +59,7 @@ def decision_list(request: HttpRequest) -> HttpResponse:
     something changes, so it is kept rendered in the shared cache (decisions.pagecache)."""
     partial = bool(request.htmx and not request.htmx.boosted and not request.htmx.history_restore_request)
     key = pagecache.key("log", sorted(request.GET.lists()), partial, request.user.has_perm("decisions.add_decision"))
-    kept = pagecache.get(key)
-    if kept is None:
-        kept = _log_content(request, partial)
-        pagecache.keep(key, kept)
-    content, title, push_url = kept
+    content, title, push_url = pagecache.kept(key, lambda: _log_content(request, partial))
     if partial:
         response = HttpResponse(content)
         response["HX-Push-Url"] = push_url
@@ -183,10 +179,9 @@ def decision_detail(request: HttpRequest, number: int) -> HttpResponse:
     changes (decisions.pagecache)."""
     decision = access.decision_for(request.user, number)
     key = pagecache.key("decision", number, request.user.pk)
-    content = pagecache.get(key)
-    if content is None:
-        content = render_to_string("decisions/_decision_page.html", detail_context(request, decision), request)
-        pagecache.keep(key, content)
+    content = pagecache.kept(
+        key, lambda: render_to_string("decisions/_decision_page.html", detail_context(request, decision), request)
+    )
     content = CSRF_FIELD.sub(f'name="csrfmiddlewaretoken" value="{get_token(request)}"', content)
     return render(request, "decisions/decision_detail.html", {"decision": decision, "content": mark_safe(content)})  # noqa: S308 # nosec B308 B703
 

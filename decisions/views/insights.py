@@ -22,11 +22,7 @@ def flow_map(request: HttpRequest) -> HttpResponse:
     flows as a table (producer → consumers, style, deciding decision) for everyone else. The same
     for everyone until something changes, so kept rendered in the shared cache (decisions.pagecache)."""
     key = pagecache.key("flow-map", request.GET.get("team", ""), request.GET.get("service", "").strip()[:100])
-    kept = pagecache.get(key)
-    if kept is None:
-        kept = _flow_map_content(request)
-        pagecache.keep(key, kept)
-    content, title = kept
+    content, title = pagecache.kept(key, lambda: _flow_map_content(request))
     return render(request, "decisions/flow_map.html", {"content": content, "page_title": title})
 
 

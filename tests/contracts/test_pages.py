@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from decisions import tokens, webhooks, workflow
 from decisions.models import ContractImport, Drift, Flow, FlowSnapshot
-from tests.factories import accepted
+from tests.factories import TeamFactory, UserFactory, accepted
 
 from .helpers import ASYNCAPI, CATALOG, catalog_files, receives
 
@@ -231,8 +231,6 @@ def test_the_command_imports_a_catalog_folder_with_a_report(capsys):
 
 
 def test_an_architect_chooses_a_team_s_members_who_are_told_of_drift(architect_client, manager_client):
-    from tests.factories import TeamFactory, UserFactory
-
     team = TeamFactory(name="Orders")
     person = UserFactory(username="olga", first_name="Olga", last_name="Ortiz")
     response = architect_client.post(reverse("team_edit", args=[team.pk]),
