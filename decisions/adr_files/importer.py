@@ -175,7 +175,14 @@ def _unpack(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, budget: 
 
 
 def _is_markdown(path: str) -> bool:
-    return path.lower().endswith(parse.MARKDOWN_SUFFIXES)
+    return path.lower().endswith(parse.MARKDOWN_SUFFIXES) or _numbered_without_suffix(path)
+
+
+def _numbered_without_suffix(path: str) -> bool:
+    """Rule *a file saved without .md*: `0016-handle-concurrent-git-operations` is read when it
+    is numbered as ADR files are and opens with a heading or front matter (see _read)."""
+    name = PurePosixPath(path).name
+    return "." not in name and parse.number_from_filename(name)[0] is not None
 
 
 def _without_common_folder(files: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
@@ -271,7 +278,6 @@ def _read(path: str, data: bytes, report: ImportReport, collection: str) -> tupl
         report.ignored += 1
         return None
     result = FileResult(path=path, outcome="")
-    report.results.append(result)
     try:
         if len(source_path(collection, path)) > PATH_MAX:
             raise parse.BrokenFile(f"its path and collection name are longer than {PATH_MAX} characters")
@@ -279,12 +285,18 @@ def _read(path: str, data: bytes, report: ImportReport, collection: str) -> tupl
             raise parse.BrokenFile("its path holds control characters or a “..” step")
         notes: list[str] = []
         text = parse.decode(data, notes)
+        if _numbered_without_suffix(path) and not parse.opens_like_markdown(text):
+            report.ignored += 1
+            return None
+        report.results.append(result)
         reason = parse.skip_reason(path, text)
         if reason:
             result.outcome, result.reason = "skipped", reason
             return None
         adr = parse.parse(path, text)
     except parse.BrokenFile as error:
+        if result not in report.results:
+            report.results.append(result)
         result.outcome, result.reason = "broken", str(error)
         return None
     adr.warnings[:0] = notes

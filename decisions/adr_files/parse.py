@@ -88,20 +88,24 @@ _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 META_KEYS = {
     **dict.fromkeys(["status", "statut", "estado", "stato", "状态", "state", "current status", "adr status",
                      "decision status"], "status"),
-    **dict.fromkeys(["date", "datum", "fecha", "日期", "created", "created on", "created at", "creation date",
+    **dict.fromkeys(["date", "datum", "fecha", "data", "日期", "date and time", "data e hora", "fecha y hora",
+                     "datum und uhrzeit", "erstellt", "erstellt am", "data de criação", "fecha de creación", "created", "created on", "created at", "creation date",
                      "date created", "creation", "création", "date de création", "decided on", "decision date",
                      "date of decision", "filed", "filed on", "date decided", "accepted on", "approved on",
                      "proposed on", "date proposed", "created date", "decision-date", "decided"], "date"),
     **dict.fromkeys(["deciders", "decider", "decision-makers", "decision makers", "decision maker", "decisionmakers",
                      "approvers", "approver", "personnes impliquées", "participants", "决策者", "decisores",
-                     "entscheider", "decided by", "approved by", "decision owner", "decider(s)"], "deciders"),
+                     "decisori", "entscheider", "beteiligte", "decided by", "approved by", "decision owner", "decider(s)"], "deciders"),
     **dict.fromkeys(["tags", "tag", "labels", "keywords", "categories", "topics", "étiquettes", "标签"], "tags"),
     **dict.fromkeys(["revisit on", "revisit-on", "review date", "next review", "next review date"], "revisit-on"),
 }  # fmt: skip
 _META_LINE = re.compile(
-    r"^\s*(?:[*+-]\s+)?(?:\*\*|__)?(?P<key>[^\W\d_][\w' -]{0,30}?)(?:\*\*|__)?\s*[:：](?:\*\*|__)?\s*(?P<value>.*)$"
+    r"^\s*(?:>\s*)?(?:[*+-]\s+)?(?:\*\*|__)?(?P<key>[^\W\d_][\w' -]{0,30}?)(?:\*\*|__)?\s*[:：](?:\*\*|__)?\s*(?P<value>.*)$"
 )
-_DATE_LINE = re.compile(r"^\s*(?:[*+-]\s+)?(?:\*\*|__)?(?P<key>date|日期)(?:\*\*|__)?\s+(?P<value>[\[({]?\d.*)$", re.I)
+_DATE_LINE = re.compile(r"^\s*(?:>\s*)?(?:[*+-]\s+)?(?:\*\*|__)?(?P<key>date|日期)(?:\*\*|__)?\s+(?P<value>[\[({]?\d.*)$", re.I)
+_DATE_ONLY_KEYS = {"data", "erstellt"}  # words that are a date's key only when a date follows
+# Rule *several facts on one line*: `Data: 2026-08-24 · Status: aceito · Release: v2.9.0`.
+_FACT_SEPARATOR = re.compile(r"\s+[·•|]\s+")
 _TABLE_ROW = re.compile(r"^\s*\|(.*)\|\s*$")
 _TABLE_RULE = re.compile(r"^\s*\|?[\s:|-]+\|?\s*$")
 _CHECKBOX = re.compile(r"^\s*[*+-]\s+\[([ xX])\]\s+(.*)$")
@@ -110,7 +114,7 @@ _LOG_ENTRY = re.compile(
 )
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _FILE_NUMBER = re.compile(r"^(\d+)(?=[-_.\s]|$)")
-_PLACEHOLDER_TITLE = re.compile(r"^[\[{].*[\]}]$")
+_PLACEHOLDER_TITLE = re.compile(r"^(?:\[[^\[\]]*\]|\{[^{}]*\})$")  # one bracketed span: `[short title of solved problem]`
 
 
 class BrokenFile(Exception):
@@ -229,6 +233,11 @@ def decision_stem(path: str) -> str:
     return posix.stem
 
 
+def opens_like_markdown(text: str) -> bool:
+    """Front matter, or a heading on the first line that holds anything."""
+    return bool(re.match(r"\A\s*(?:---|\+\+\+)\s*\n|\A\s*#{1,6} \S", text))
+
+
 def skip_reason(path: str, text: str) -> str | None:
     """Why this file is not a decision (a template or an index page), or None."""
     name = PurePosixPath(path).name.lower()
@@ -316,7 +325,7 @@ def _bracket_depth(raw: str) -> int:
     return deepest
 
 
-def _front_matter(front: FrontMatter) -> dict:
+def _front_matter(front: FrontMatter, warnings: list[str]) -> dict:
     raw = front.raw
     if raw is None:
         return {}
@@ -328,19 +337,35 @@ def _front_matter(front: FrontMatter) -> dict:
         try:
             data = tomllib.loads(raw)
         except tomllib.TOMLDecodeError as error:
-            raise BrokenFile(f"the front matter is not valid TOML ({error})") from None
+            return _loose_front_matter(raw, f"is not valid TOML ({error})", warnings)
         return {str(key).lower(): value for key, value in data.items()}
     try:
         data = yaml.load(raw, Loader=_FrontMatterLoader)  # noqa: S506 # nosec B506 (a SafeLoader, narrowed)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
-        where = f" (line {mark.line + 2})" if mark else ""
-        raise BrokenFile(f"the front matter is not valid YAML{where}") from None
+        return _loose_front_matter(raw, f"is not valid YAML{f' (line {mark.line + 2})' if mark else ''}", warnings)
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise BrokenFile("the front matter is not a list of keys and values")
+        return _loose_front_matter(raw, "is not a list of keys and values", warnings)
     return {str(key).lower(): value for key, value in data.items()}
+
+
+_LOOSE_KEY = re.compile(r"^([A-Za-z][\w -]{0,40}?)\s*[:=]\s*(.*?)\s*$")
+
+
+def _loose_front_matter(raw: str, problem: str, warnings: list[str]) -> dict:
+    """Rule *front matter as people type it*: when YAML (or TOML) cannot read it (`tag:Web Client`
+    with no space, an unclosed bracket), each `key: value` line is read on its own, as a person
+    would, and the report says so."""
+    data = {}
+    for line in raw.splitlines():
+        found = _LOOSE_KEY.match(line)
+        if found and found.group(2):
+            data.setdefault(found.group(1).strip().lower(), found.group(2).strip("\"'"))
+    warnings.append(f"the front matter {problem}, so its lines were read one by one"
+                    + (f" ({', '.join(data)})" if data else ": none holds a key and a value"))  # fmt: skip
+    return data
 
 
 def _lines_with_fences(body: str):
@@ -459,6 +484,8 @@ def _metadata_line(line: str) -> tuple[str, str] | None:
     plain = _COMMENT.sub("", line)
     match = _META_LINE.match(plain)
     if match and (name := meta_key(match["key"])):
+        if match["key"].strip("*_ ").lower() in _DATE_ONLY_KEYS and not read_date(match["value"]):
+            return None  # "Data: we keep three copies" is prose
         return name, match["value"].strip()
     match = _DATE_LINE.match(plain)
     if match and read_date(match["value"]):
@@ -479,10 +506,12 @@ def _read_metadata(lines: list[str], meta: _Meta) -> list[str]:
             left += _read_table(lines[index:end], meta)
             index = end
             continue
-        found = _metadata_line(line)
-        if found:
-            meta.offer(*found, "a metadata line")
-        else:
+        found = [_metadata_line(part) for part in _FACT_SEPARATOR.split(line)]
+        if sum(map(bool, found)) < 2:  # one fact: `Status: [ accepted | deprecated ]` is one line
+            found = [_metadata_line(line)]
+        for fact in filter(None, found):
+            meta.offer(*fact, "a metadata line")
+        if not all(found):  # a fact the app has no field for (`Release: v2.9.0`) keeps its line
             left.append(line)
         index += 1
     return left
@@ -525,7 +554,7 @@ def _read_table(rows: list[str], meta: _Meta) -> list[str]:
     return [row for index, row in enumerate(rows) if index in leftover or index == 0 or cells[index] is None]
 
 
-def _number_from_filename(stem: str) -> tuple[int | None, date | None]:
+def number_from_filename(stem: str) -> tuple[int | None, date | None]:
     """A sequence number, or a log4brains date prefix (YYYYMMDD, which is not a number)."""
     match = _FILE_NUMBER.match(stem) or _DECISION_FOLDER.match(stem)
     if not match:
@@ -734,11 +763,11 @@ def integration_fields(integration: dict) -> dict:
 
 def parse(path: str, text: str) -> ParsedAdr:
     """Read a decoded ADR file. `path` is relative to the collection's root, with `/` separators."""
+    warnings: list[str] = []
     raw_front, body = split_front_matter(text)
-    front = _front_matter(raw_front)
+    front = _front_matter(raw_front, warnings)
     written_title, preamble, sections = _split_sections(body)
     stem = decision_stem(path)
-    warnings: list[str] = []
 
     meta = _Meta()
     for key, value in front.items():
@@ -760,7 +789,7 @@ def parse(path: str, text: str) -> ParsedAdr:
 
     status, status_text = _status(meta, warnings)
     number, number_source, title_text, title_source = _number_and_title(path, stem, front, title, warnings)
-    file_date = _number_from_filename(stem)[1]
+    file_date = number_from_filename(stem)[1]
     if file_date:
         meta.offer("date", file_date, "the file name")
     if read.changelog:
@@ -933,7 +962,7 @@ def _number_and_title(path, stem, front, title: values.Title, warnings) -> tuple
         if number is not None:
             source = "front matter"
             break
-    file_number = _number_from_filename(stem)[0]
+    file_number = number_from_filename(stem)[0]
     if number is None and file_number is not None:
         number, source = file_number, "the folder name" if stem != PurePosixPath(path).stem else "the file name"
     text, title_source = title.text, "the title"

@@ -133,14 +133,18 @@ def strip_comments(text: str) -> str:
 
 
 # Dates.
-_MONTHS = {
+_MONTHS = {  # English, French, German, Spanish, Portuguese, Italian and Dutch
     **{name: number for number, names in enumerate(
-        [("january", "jan", "janvier", "janv", "januar", "enero"), ("february", "feb", "février", "fevrier", "févr",
-         "februar", "febrero"), ("march", "mar", "mars", "märz", "marzo"), ("april", "apr", "avril", "abril"),
-         ("may", "mai", "mayo"), ("june", "jun", "juin", "juni", "junio"), ("july", "jul", "juillet", "juil", "juli",
-         "julio"), ("august", "aug", "août", "aout", "agosto"), ("september", "sep", "sept", "septembre",
-         "septiembre"), ("october", "oct", "octobre", "oktober", "octubre"), ("november", "nov", "novembre",
-         "noviembre"), ("december", "dec", "décembre", "decembre", "dezember", "diciembre")], start=1)
+        [("january", "jan", "janvier", "janv", "januar", "enero", "janeiro", "gennaio", "januari"),
+         ("february", "feb", "février", "fevrier", "févr", "februar", "febrero", "fevereiro", "febbraio", "februari"),
+         ("march", "mar", "mars", "märz", "marzo", "março", "maart"), ("april", "apr", "avril", "abril", "aprile"),
+         ("may", "mai", "mayo", "maio", "maggio", "mei"), ("june", "jun", "juin", "juni", "junio", "junho", "giugno"),
+         ("july", "jul", "juillet", "juil", "juli", "julio", "julho", "luglio"),
+         ("august", "aug", "août", "aout", "agosto", "augustus"),
+         ("september", "sep", "sept", "septembre", "septiembre", "setembro", "settembre"),
+         ("october", "oct", "octobre", "oktober", "octubre", "outubro", "ottobre"),
+         ("november", "nov", "novembre", "noviembre", "novembro"),
+         ("december", "dec", "décembre", "decembre", "dezember", "diciembre", "dezembro", "dicembre")], start=1)
         for name in names}
 }  # fmt: skip
 _MONTH = "|".join(sorted(map(re.escape, _MONTHS), key=len, reverse=True))
@@ -149,7 +153,9 @@ _ISO = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
 _COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})(?!\d)")
 _YEAR_MONTH = re.compile(r"(\d{4})[-/.](\d{1,2})")
 _NUMERIC = re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4}|\d{2})(?!\d)")
-_DAY_MONTH_YEAR = re.compile(rf"(\d{{1,2}}){_ORDINAL}\.?\s+(?:of\s+|de\s+)?({_MONTH})\.?,?\s+(\d{{4}})(?!\d)", re.I)
+_DAY_MONTH_YEAR = re.compile(
+    rf"(\d{{1,2}}){_ORDINAL}\.?\s+(?:of\s+|de\s+)?({_MONTH})\.?,?\s+(?:de\s+)?(\d{{4}})(?!\d)", re.I
+)
 _MONTH_DAY_YEAR = re.compile(rf"({_MONTH})\.?\s+(\d{{1,2}}){_ORDINAL},?\s+(\d{{4}})(?!\d)", re.I)
 _MONTH_YEAR = re.compile(rf"({_MONTH})\.?,?\s+(\d{{4}})(?!\d)", re.I)
 _WEEKDAY = re.compile(
@@ -204,6 +210,8 @@ def read_date(value, *, day_first: bool = True) -> WrittenDate | None:
     if match := _NUMERIC.match(text):
         first, second, year = int(match.group(1)), int(match.group(2)), _year(match.group(3))
         as_day_first, as_month_first = _date(year, second, first), _date(year, first, second)
+        if "." in match.group(0) and as_day_first:  # 07.08.2026: dots are written day first
+            return WrittenDate(match.group(0), as_day_first, day_first=True)
         if as_day_first and as_month_first:
             picked, other = (as_day_first, as_month_first) if day_first else (as_month_first, as_day_first)
             return WrittenDate(match.group(0), picked, other)
@@ -255,7 +263,8 @@ _DATE_PREFIX = re.compile(r"^(\d{4}-\d{2}-\d{2})\s*(?:[:–—-]\s+|\s)(\S.*)$")
 _KIND = r"(?:architectur(?:e|al) decision record|decision record|adr|rfc|kep)"
 _KIND_AND_NUMBER = re.compile(rf"^{_KIND}\s*[-_ ]?\s*#?(\d{{1,6}})(?:\s+[-–—]\s+|[.:)]?\s+)(.+)$", re.I)
 _KIND_ONLY = re.compile(rf"^{_KIND}\s*(?::|\s[–—-])\s*(.+)$", re.I)
-_NUMBER_PUNCTUATED = re.compile(r"^#?(\d{1,6})(?:[.:)]\s+|\s+[-–—]\s+)(.+)$")
+_NUMBER_PUNCTUATED = re.compile(r"^#?\[?(\d{1,6})\]?(?:[.:)]\s+|\s+[-–—]\s+)(.+)$")
+_TEMPLATE_BRACKETS = re.compile(r"^\[([^\[\]]+)\]$")  # `[FHIRPath Python Module]`: filled in, brackets left
 _NUMBER_SPACE = re.compile(r"^(\d{1,6})\s+(\D.*)$")
 GENERIC_TITLES = {"subject", "title", "untitled", "adr", "decision", "name", "short title", "tbd"}
 
@@ -273,7 +282,8 @@ class Title:
 def read_title(written: str) -> Title:
     """Rule *decorated titles*: emphasis, a bracketed status prefix, and the kind and number in
     front (`ADR 012:`, `ADR-102:`, `RFC-0002`, `12.`, `0001 -`, `Architecture Decision Record:`)
-    are not the title."""
+    are not the title, nor the brackets a template left round what was filled in (`[0010].
+    [Title]`)."""
     text = strip_comments(written).strip()
     while match := _EMPHASIS.match(text):
         text = match.group(2).strip()
@@ -289,6 +299,8 @@ def read_title(written: str) -> Title:
     if match := _KIND_AND_NUMBER.match(text) or _NUMBER_PUNCTUATED.match(text):
         title.number, text = int(match.group(1)), match.group(2).strip()
     elif match := _KIND_ONLY.match(text):
+        text = match.group(1).strip()
+    if match := _TEMPLATE_BRACKETS.match(text):
         text = match.group(1).strip()
     title.whole = text
     if title.number is None and (match := _NUMBER_SPACE.match(text)):

@@ -433,3 +433,66 @@ def test_a_status_after_the_title_a_date_before_it_and_a_month_date(path, text, 
 @pytest.mark.parametrize("path", ["adr-index.md", "docs/decisions.md", "CHANGELOG.md", "adr/_toc.md"])
 def test_more_index_pages_are_skipped(path):
     assert "index page" in skip_reason(path, "# Decisions\n\n* [1. X](0001-x.md)\n")
+
+
+# Seen on held-back collections: front matter YAML cannot read, files saved without .md, one-line facts.
+
+
+@pytest.mark.parametrize(
+    ("front", "problem"),
+    [
+        ("tag:Web Client\nstatus:deprecated", "is not a list of keys and values"),
+        ("title: ADR012: Use Luxon\nstatus: [proposed", "is not valid YAML (line 2)"),
+    ],
+)
+def test_front_matter_yaml_cannot_read_is_read_line_by_line_with_a_note(front, problem):
+    adr = parse("0010-coding-style.md", f"---\n{front}\n---\n\n# 10. Coding Style\n\nDate: 2018-09-05\n")
+    assert (adr.title, adr.number, adr.decided_on) == ("Coding Style", 10, date(2018, 9, 5))
+    assert adr.warnings[0].startswith(f"the front matter {problem}, so its lines were read one by one")
+    assert adr.status == ("deprecated" if "tag:" in front else "proposed")  # `[proposed` reads as a person reads it
+
+
+def test_a_numbered_file_saved_without_md_is_read_and_other_files_without_a_suffix_are_not():
+    files = [
+        ("0016-handle-concurrent-git-operations", b"# 16. Handle concurrent git operations\n\n## Status\n\nAccepted\n"),
+        ("0017-notes", b"plain notes, not Markdown\n"),
+        ("Makefile", b"# build\nall:\n"),
+    ]
+    report, parsed = importer.read_files(files, collection="team")
+    assert [(adr.path, adr.number, adr.title) for adr, _ in parsed] == [
+        ("0016-handle-concurrent-git-operations", 16, "Handle concurrent git operations")
+    ]
+    assert report.ignored == 2 and len(report.results) == 1
+
+
+def test_template_brackets_left_round_a_filled_title_and_its_number():
+    adr = parse("0009-fhirpath-module.md", "# [0010]. [FHIRPath Python Module]\n\nDate: 2022-06-27\n")
+    assert (adr.title, adr.number) == ("FHIRPath Python Module", 9)
+    assert "the title says 10 but the file name says 9; the file name wins" in adr.warnings
+    assert skip_reason("template.md", "# [short title of solved problem and solution]\n")
+    assert skip_reason("0009-x.md", "# [0010]. [FHIRPath Python Module]\n") is None
+
+
+@pytest.mark.parametrize(
+    ("lines", "status", "decided", "kept"),
+    [
+        ("Data: 2026-08-24 · Status: aceito · Release: v2.9.0", "accepted", date(2026, 8, 24), True),
+        ("> Status: Aceito\n> Data: 2026-05-01 (introduzido com `accounts.User`)", "accepted", date(2026, 5, 1), False),
+        ("- Data: 20/09/2026\n- Status: aceito (princípio A03/D06)\n- Decisores: Ana", "accepted", date(2026, 9, 20), False),
+        ("Status: aceito\nData e hora: 2026-10-03T00:36:41-04:00", "accepted", date(2026, 10, 3), False),
+        ("Status: Proposed\nData: we keep three copies", "proposed", None, True),
+    ],
+)
+def test_facts_on_one_line_in_a_quote_and_in_portuguese(lines, status, decided, kept):
+    adr = parse("0006-backup.md", f"# ADR-0006 — Backup e restauração\n\n{lines}\n\n## Contexto\n\nAté a v2.8.1.\n")
+    assert (adr.status, adr.decided_on) == (status, decided)
+    assert (lines.splitlines()[-1] in adr.context) is kept
+
+
+@pytest.mark.parametrize(
+    ("written", "day"),
+    [("3 de março de 2024", date(2024, 3, 3)), ("12 maggio 2023", date(2023, 5, 12)), ("07.08.2026", date(2026, 8, 7))],
+)
+def test_month_names_in_more_languages_and_dotted_dates_day_first(written, day):
+    assert parse_date(written) == day
+    assert not parse("0001-x.md", f"# X\n\nDatum: {written}\n").warnings
