@@ -211,13 +211,17 @@ class DecisionQuerySet(models.QuerySet):
         elif assessment.drivers:
             distance = sum(Abs(F(d.factor.key) - d.level.value) for d in assessment.drivers)
             order = ("distance", "-decided_on", "-number")
-            # The closest are found in the covering index decision_precedents alone, then fetched:
-            # sorting every accepted decision's wide row by distance took 66 ms of 75 at 100,000.
-            closest = (
-                others.filter(status=status.Status.ACCEPTED, caller_needs_result=False,
-                              **{f"{d.factor.key}__isnull": False for d in assessment.drivers})
-                .annotate(distance=distance).order_by(*order).values("pk")[:PRECEDENT_LIMIT]
-            )  # fmt: skip
+            alike = others.filter(status=status.Status.ACCEPTED, caller_needs_result=False)
+            # Decisions answered the same way come first; in a large log there are enough of them, read
+            # newest first straight from the index decision_precedents (11 of 22 ms at 100,000 went on
+            # working out every accepted decision's distance).
+            same = alike.filter(**{d.factor.key: d.level.value for d in assessment.drivers})
+            closest = list(same.order_by("-decided_on", "-number").values_list("pk", flat=True)[:PRECEDENT_LIMIT])
+            if len(closest) < PRECEDENT_LIMIT:  # then the nearest, from the covering index alone
+                closest = (
+                    alike.filter(**{f"{d.factor.key}__isnull": False for d in assessment.drivers})
+                    .annotate(distance=distance).order_by(*order).values("pk")[:PRECEDENT_LIMIT]
+                )
             similar = similar.filter(pk__in=closest).annotate(distance=distance).order_by(*order)
         else:
             similar = similar.none()

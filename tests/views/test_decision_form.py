@@ -1,8 +1,10 @@
 import re
+from datetime import date
 
 import pytest
 from django.urls import reverse
 
+from decisions import factors
 from decisions.models import Decision
 from tests.factories import AssessedDecisionFactory, FlowFactory
 
@@ -194,6 +196,18 @@ class TestLiveRecommendation:
         assert "Not accepted yet" not in page.split("Earlier on this flow")[0]
         assert "1 of 2 similar decisions chose" in page
         assert "Earlier on this flow" in page and close.code in page
+
+    def test_precedents_answered_the_same_way_come_first_newest_first(self):
+        same = [AssessedDecisionFactory(decided_on=date(2024, 1, day)) for day in range(1, 8)]
+        near = AssessedDecisionFactory(decided_on=date(2025, 1, 1), coupling=3)  # newer, one step away
+        assessment = factors.recommend(False, {"visibility": 3, "growth": 1, "coordination": 2, "coupling": 2})
+        found = Decision.objects.precedents(assessment=assessment, flow=None, exclude=None).similar
+        assert found == list(reversed(same))[:5]
+        found = Decision.objects.precedents(assessment=assessment, flow=None, exclude=same[0].pk).similar
+        assert near not in found and len(found) == 5
+        Decision.objects.filter(pk__in=[d.pk for d in same[2:]]).update(status="deprecated")
+        found = Decision.objects.precedents(assessment=assessment, flow=None, exclude=None).similar
+        assert found == [same[1], same[0], near]  # fewer than five the same: then the nearest
 
     def test_the_panel_keeps_a_fixed_number_of_queries(self, architect_client, django_assert_max_num_queries):
         AssessedDecisionFactory.create_batch(20)
