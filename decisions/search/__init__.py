@@ -66,18 +66,15 @@ def ranked_page(
     `unfiltered_text` is the query of a search without filters, which a backend may rank from
     its index alone (among the same newest matches as among_newest).
     """
-    backend = _backend()
     parsed = query_module.parse(unfiltered_text) if unfiltered_text else None
-    if parsed is None or not parsed.groups:
-        return backend.ranked_page(matches, bottom, top, None, None)
-    return backend.ranked_page(matches, bottom, top, parsed, backend.newest_matches(parsed, RANK_CANDIDATES))
+    alone = parsed if parsed is not None and parsed.groups else None
+    return _backend().ranked_page(matches, bottom, top, alone, RANK_CANDIDATES)
 
 
 def among_newest(matches: QuerySet[Decision], text: str) -> QuerySet[Decision]:
     """Narrow an unfiltered search to its RANK_CANDIDATES newest matches, before sorting by relevance."""
     parsed = query_module.parse(text)
-    newest = _backend().newest_matches(parsed, RANK_CANDIDATES) if parsed.groups else None
-    return matches if newest is None else matches.filter(pk__in=newest)
+    return _backend().among_newest(matches, parsed, RANK_CANDIDATES) if parsed.groups else matches
 
 
 def snippets(text: str, ids: Iterable[int]) -> dict[int, SafeString]:

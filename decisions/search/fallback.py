@@ -22,14 +22,14 @@ def search(queryset: QuerySet[Decision], text: str, parsed: Query) -> QuerySet[D
     return queryset.annotate(rank=Value(0.0, output_field=FloatField()))
 
 
-def ranked_page(matches: QuerySet[Decision], bottom: int, top: int, alone: Query | None, newest) -> None:
+def ranked_page(matches: QuerySet[Decision], bottom: int, top: int, alone: Query | None, limit: int) -> None:
     """Nothing is ranked, so a page costs no more to count apart."""
     return None
 
 
-def newest_matches(parsed: Query, limit: int) -> None:
+def among_newest(matches: QuerySet[Decision], parsed: Query, limit: int) -> QuerySet[Decision]:
     """Without a full-text index nothing is ranked, so there is nothing to narrow."""
-    return None
+    return matches
 
 
 def snippets(text: str, parsed: Query, ids: list[int], start: str, stop: str) -> dict[int, str]:

@@ -26,7 +26,7 @@ def search(queryset: QuerySet[Decision], text: str, parsed: Query) -> QuerySet[D
     )
 
 
-def ranked_page(matches: QuerySet[Decision], bottom: int, top: int, alone: Query | None, newest):
+def ranked_page(matches: QuerySet[Decision], bottom: int, top: int, alone: Query | None, limit: int):
     """The numbers of a page of matches in the log's relevance order (log.SORTS), and how many match,
     in one pass: the matches and their ranks are worked out once, in a materialised common table
     expression, then counted and sorted from it. (SQLite refuses bm25() beside a window function,
@@ -42,12 +42,15 @@ def ranked_page(matches: QuerySet[Decision], bottom: int, top: int, alone: Query
     return [number for number, _ in rows], rows[0][1] if rows else 0
 
 
-def newest_matches(parsed: Query, limit: int) -> RawSQL:
-    """The ids of the newest `limit` matches: FTS5 walks its index in rowid order, so this is cheap."""
-    return RawSQL(  # noqa: S611 (the query text and the limit are parameters) # nosec B611
-        f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s ORDER BY rowid DESC LIMIT %s",  # noqa: S608 # nosec B608
-        [to_fts5(parsed), limit],
+def among_newest(matches: QuerySet[Decision], parsed: Query, limit: int) -> QuerySet[Decision]:
+    """The `limit` newest matches: those from the limit-th newest match's rowid up. FTS5 reads a
+    bound on its own rowid while it walks the index (4 ms for a word in half of 100,000
+    decisions), where `id IN (the newest ids)` made it rank every match first (9 ms)."""
+    bound = (
+        f"{TABLE}.rowid >= coalesce((SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s "  # noqa: S608 # nosec B608
+        "ORDER BY rowid DESC LIMIT 1 OFFSET %s), 0)"
     )
+    return matches.extra(where=[bound], params=[to_fts5(parsed), limit - 1])  # noqa: S610 # nosec B610
 
 
 def snippets(text: str, parsed: Query, ids: list[int], start: str, stop: str) -> dict[int, str]:
