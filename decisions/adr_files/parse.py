@@ -89,20 +89,23 @@ META_KEYS = {
     **dict.fromkeys(["status", "statut", "estado", "stato", "状态", "state", "current status", "adr status",
                      "decision status"], "status"),
     **dict.fromkeys(["date", "datum", "fecha", "data", "日期", "date and time", "data e hora", "fecha y hora",
-                     "datum und uhrzeit", "erstellt", "erstellt am", "data de criação", "fecha de creación", "created", "created on", "created at", "creation date",
-                     "date created", "creation", "création", "date de création", "decided on", "decision date",
-                     "date of decision", "filed", "filed on", "date decided", "accepted on", "approved on",
-                     "proposed on", "date proposed", "created date", "decision-date", "decided"], "date"),
+                     "datum und uhrzeit", "erstellt", "erstellt am", "data de criação", "fecha de creación",
+                     "created", "created on", "created at", "creation date", "date created", "creation", "création",
+                     "date de création", "decided on", "decision date", "date of decision", "filed", "filed on",
+                     "date decided", "accepted on", "approved on", "proposed on", "date proposed", "created date",
+                     "decision-date", "decided"], "date"),
     **dict.fromkeys(["deciders", "decider", "decision-makers", "decision makers", "decision maker", "decisionmakers",
                      "approvers", "approver", "personnes impliquées", "participants", "决策者", "decisores",
-                     "decisori", "entscheider", "beteiligte", "decided by", "approved by", "decision owner", "decider(s)"], "deciders"),
+                     "decisori", "entscheider", "beteiligte", "decided by", "approved by", "decision owner",
+                     "decider(s)"], "deciders"),
     **dict.fromkeys(["tags", "tag", "labels", "keywords", "categories", "topics", "étiquettes", "标签"], "tags"),
     **dict.fromkeys(["revisit on", "revisit-on", "review date", "next review", "next review date"], "revisit-on"),
 }  # fmt: skip
+_LINE_START = r"^\s*(?:>\s*)?(?:[*+-]\s+)?(?:\*\*|__)?"  # in a quote, a list item, bold
 _META_LINE = re.compile(
-    r"^\s*(?:>\s*)?(?:[*+-]\s+)?(?:\*\*|__)?(?P<key>[^\W\d_][\w' -]{0,30}?)(?:\*\*|__)?\s*[:：](?:\*\*|__)?\s*(?P<value>.*)$"
+    _LINE_START + r"(?P<key>[^\W\d_][\w' -]{0,30}?)(?:\*\*|__)?\s*[:：](?:\*\*|__)?\s*(?P<value>.*)$"
 )
-_DATE_LINE = re.compile(r"^\s*(?:>\s*)?(?:[*+-]\s+)?(?:\*\*|__)?(?P<key>date|日期)(?:\*\*|__)?\s+(?P<value>[\[({]?\d.*)$", re.I)
+_DATE_LINE = re.compile(_LINE_START + r"(?P<key>date|日期)(?:\*\*|__)?\s+(?P<value>[\[({]?\d.*)$", re.I)
 _DATE_ONLY_KEYS = {"data", "erstellt"}  # words that are a date's key only when a date follows
 # Rule *several facts on one line*: `Data: 2026-08-24 · Status: aceito · Release: v2.9.0`.
 _FACT_SEPARATOR = re.compile(r"\s+[·•|]\s+")
@@ -114,7 +117,8 @@ _LOG_ENTRY = re.compile(
 )
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _FILE_NUMBER = re.compile(r"^(\d+)(?=[-_.\s]|$)")
-_PLACEHOLDER_TITLE = re.compile(r"^(?:\[[^\[\]]*\]|\{[^{}]*\})$")  # one bracketed span: `[short title of solved problem]`
+# One bracketed span: `[short title of solved problem]`; `[0010]. [Title]` was filled in.
+_PLACEHOLDER_TITLE = re.compile(r"^(?:\[[^\[\]]*\]|\{[^{}]*\})$")
 
 
 class BrokenFile(Exception):

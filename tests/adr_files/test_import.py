@@ -66,7 +66,8 @@ def test_log4brains_links_resolve_across_packages(db):
 
 
 def test_a_broken_file_stops_the_whole_import_unless_asked_to_skip_it(db):
-    files = {"0001-good.md": "# 1. Good\n", "0002-bad.md": b"# Bad \x81\x8d", "0003-yaml.md": "---\na: &x 1\nb: *x\n---\n# Y\n"}
+    aliases = "---\na: &x 1\nb: *x\n---\n# Y\n"
+    files = {"0001-good.md": "# 1. Good\n", "0002-bad.md": b"# Bad \x81\x8d", "0003-yaml.md": aliases}
     report = _import(files)
     assert not report.committed
     assert [result.path for result in report.broken] == ["0002-bad.md", "0003-yaml.md"]

@@ -478,7 +478,7 @@ def test_template_brackets_left_round_a_filled_title_and_its_number():
     [
         ("Data: 2026-08-24 · Status: aceito · Release: v2.9.0", "accepted", date(2026, 8, 24), True),
         ("> Status: Aceito\n> Data: 2026-05-01 (introduzido com `accounts.User`)", "accepted", date(2026, 5, 1), False),
-        ("- Data: 20/09/2026\n- Status: aceito (princípio A03/D06)\n- Decisores: Ana", "accepted", date(2026, 9, 20), False),
+        ("- Data: 20/09/2026\n- Status: aceito (A03)\n- Decisores: Ana", "accepted", date(2026, 9, 20), False),
         ("Status: aceito\nData e hora: 2026-10-03T00:36:41-04:00", "accepted", date(2026, 10, 3), False),
         ("Status: Proposed\nData: we keep three copies", "proposed", None, True),
     ],
