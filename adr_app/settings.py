@@ -172,7 +172,7 @@ MIDDLEWARE = [
 # (adr_app/lockout.py), so nobody can lock a colleague out from elsewhere.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "adr_app.auth.ModelBackend",
 ]
 
 

@@ -14,7 +14,6 @@ from urllib.parse import urlencode
 
 import requests
 from django.conf import settings
-from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission, User
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured, SuspiciousOperation
@@ -29,6 +28,8 @@ from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthen
 
 from decisions import roles
 from decisions.models import SignInIdentity
+
+from .auth import ModelBackend
 
 log = logging.getLogger(__name__)
 
