@@ -2,9 +2,9 @@
 
 The log (a search is a log URL too) and the flow map show the same thing to everyone of a
 role for a URL, until a decision, comment, flow, service or team changes. Their rendered
-content is kept under a key made of the page's parameters and a *version* of the data:
-every write through the workflow's door moves the version on commit, so no kept page
-outlives a change. DECISION_LOG_CACHE_SECONDS bounds how long any one is kept (0: never).
+content is kept under a key made of the page's parameters, with the *version* of the data it
+was built from: every write through the workflow's door moves the version on commit, so no
+kept page outlives a change. DECISION_LOG_CACHE_SECONDS bounds how long any one is kept (0: never).
 """
 
 from __future__ import annotations
@@ -21,13 +21,10 @@ VERSION_KEY = "decisions:log-version"
 T = TypeVar("T")
 
 
-def version() -> str:
-    current = cache.get(VERSION_KEY)
-    if current is None:
-        current = secrets.token_hex(8)
-        cache.add(VERSION_KEY, current, None)
-        current = cache.get(VERSION_KEY, current)
-    return current
+def _new_version() -> str:
+    current = secrets.token_hex(8)
+    cache.add(VERSION_KEY, current, None)
+    return cache.get(VERSION_KEY, current)
 
 
 def forget() -> None:
@@ -41,14 +38,21 @@ def key(name: str, *parts: object) -> str | None:
     if not settings.DECISION_LOG_CACHE_SECONDS:
         return None
     digest = hashlib.sha256(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()[:32]
-    return f"decisions:page:{name}:{version()}:{digest}"
+    return f"decisions:page:{name}:{digest}"
 
 
 def kept(page_key: str | None, build: Callable[[], T]) -> T:
-    """The page kept under `page_key`, else `build()`'s, kept for next time (built every time when off)."""
-    value = cache.get(page_key) if page_key else None
-    if value is None:
-        value = build()
-        if page_key:
-            cache.set(page_key, value, settings.DECISION_LOG_CACHE_SECONDS)
+    """The page kept under `page_key`, else `build()`'s, kept for next time (built every time when off).
+
+    A page is kept with the data version it was built from, and both are read in one round trip:
+    one that an older version built is built again."""
+    if not page_key:
+        return build()
+    found = cache.get_many([VERSION_KEY, page_key])
+    current = found.get(VERSION_KEY) or _new_version()
+    stored = found.get(page_key)
+    if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == current:
+        return stored[1]
+    value = build()
+    cache.set(page_key, (current, value), settings.DECISION_LOG_CACHE_SECONDS)
     return value

@@ -140,7 +140,7 @@ def test_a_decision_page_is_kept_for_each_person_until_anything_changes(
     url = decision.get_absolute_url()
     first = reviewer_client.get(url).content.decode()
     assert "First thoughts." in first and "Retract your comment" in first  # her own comment
-    with django_assert_max_num_queries(9):  # session, person, permissions, the decision, unread, version, page
+    with django_assert_max_num_queries(7):  # session, person, permissions, the decision, unread, version with page
         kept = reviewer_client.get(url).content.decode()
     assert "Retract your comment" in kept
     # A kept page carries the token of the view that shows it, which the CSRF check accepts.
