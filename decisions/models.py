@@ -220,7 +220,9 @@ class DecisionQuerySet(models.QuerySet):
             if len(closest) < PRECEDENT_LIMIT:  # then the nearest, from the covering index alone
                 closest = (
                     alike.filter(**{f"{d.factor.key}__isnull": False for d in assessment.drivers})
-                    .annotate(distance=distance).order_by(*order).values("pk")[:PRECEDENT_LIMIT]
+                    .annotate(distance=distance)
+                    .order_by(*order)
+                    .values("pk")[:PRECEDENT_LIMIT]
                 )
             similar = similar.filter(pk__in=closest).annotate(distance=distance).order_by(*order)
         else:
