@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export DJANGO_DEBUG ?= true
 
-.PHONY: run test install lint screenshots benchmark benchmark-http
+.PHONY: run test install lint screenshots benchmark benchmark-http benchmark-scale
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -64,6 +64,15 @@ benchmark: $(BIN)/.installed
 	@if [ -n "$$BENCH_DATABASE_URL" ]; then \
 	  $(BENCH_ENV) DATABASE_URL=$$BENCH_DATABASE_URL $(BIN)/python manage.py migrate -v0 && \
 	  $(BENCH_ENV) DATABASE_URL=$$BENCH_DATABASE_URL $(BIN)/python manage.py run_benchmark; fi
+
+# The same pages at 10,000 and 100,000 decisions, side by side (the smaller log is built beside the larger).
+benchmark-scale: $(BIN)/.installed
+	$(BENCH_ENV) $(BIN)/python manage.py collectstatic --noinput -v0
+	env -u DATABASE_URL $(BENCH_ENV) SQLITE_PATH=bench.sqlite3 $(BIN)/python manage.py migrate -v0
+	env -u DATABASE_URL $(BENCH_ENV) SQLITE_PATH=bench.sqlite3 $(BIN)/python manage.py benchmark_scale
+	@if [ -n "$$BENCH_DATABASE_URL" ]; then \
+	  $(BENCH_ENV) DATABASE_URL=$$BENCH_DATABASE_URL $(BIN)/python manage.py migrate -v0 && \
+	  $(BENCH_ENV) DATABASE_URL=$$BENCH_DATABASE_URL $(BIN)/python manage.py benchmark_scale; fi
 
 # The same pages over HTTP (gunicorn + wrk, from Debian) beside a bare 25-row floor, on the same data.
 benchmark-http: $(BIN)/.installed

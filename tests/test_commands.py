@@ -1,3 +1,4 @@
+import json
 from io import StringIO
 
 import pytest
@@ -5,6 +6,7 @@ from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
 
 from decisions import roles
+from decisions.management.commands import benchmark_scale
 from decisions.models import SearchDocument, StyleTally
 from tests.factories import AssessedDecisionFactory, DecisionFactory
 
@@ -31,15 +33,37 @@ def test_rebuild_overview_counts_the_tallies_again():
 
 
 @pytest.mark.django_db(transaction=True)  # as it runs for real: PostgreSQL's VACUUM refuses a transaction
-def test_the_benchmark_builds_a_small_log_and_prints_its_table(settings):
+def test_the_benchmark_builds_a_small_log_and_prints_its_table(settings, tmp_path):
     roles.sync_roles(Group, Permission)  # an earlier transactional test may have flushed the migration's groups
     out = StringIO()
     call_command(
         "run_benchmark", "--decisions", "60", "--flows", "20", "--services", "10", "--comments", "120", "--runs", "2",
-        stdout=out,
+        "--json", str(tmp_path / "figures.json"), stdout=out,
     )  # fmt: skip
     table = out.getvalue()
     for page in ("log, first page (kept)", "log, worked out", "log, page 1,000", "search, one word (8%)",
-                 "decision, 50 comments, worked out", "decision, 50 comments (kept)", "overview", "flow map",
-                 "live recommendation panel"):  # fmt: skip
+                 "the three searches in turn", "decision, 50 comments, worked out", "decision, 50 comments (kept)",
+                 "overview", "flow map", "live recommendation panel"):  # fmt: skip
         assert f"| {page}" in table
+    figures = json.loads((tmp_path / "figures.json").read_text())
+    assert figures["decisions"] == 60 and len(figures["pages"]) == table.count("\n| ") - 1
+    common = next(page for page in figures["pages"] if page["page"] == "search, common word (48%)")
+    assert 0 < common["matches"]["ranked"] <= common["matches"]["matching"] <= 60
+
+
+def test_the_scale_benchmark_prints_both_sizes_side_by_side():
+    def figures(decisions, p50, matching):
+        return {"decisions": decisions, "pages": [
+            {"page": "log, first page (kept)", "p50": p50, "p95": p50 + 1, "queries": 5, "matches": None},
+            {"page": "search, one word (8%)", "p50": p50 * 2, "p95": p50 * 2 + 1, "queries": 16,
+             "matches": {"matching": matching, "ranked": min(matching, 2000)}},
+        ]}  # fmt: skip
+
+    out = StringIO()
+    command = benchmark_scale.Command(stdout=out)
+    command._print(figures(10_000, 3.0, 800), figures(100_000, 3.3, 8000))
+    rows = out.getvalue().splitlines()
+    assert "the same pages at 10,000 and 100,000 decisions" in out.getvalue()
+    assert rows[-2].split("|")[1:7] == [" log, first page (kept)             ", "      3.0 ", "      4.0 ", "      3.3 ",
+                                        "      4.3 ", "  1.10 "]  # fmt: skip
+    assert "800 of 800 → 2,000 of 8,000" in rows[-1]
