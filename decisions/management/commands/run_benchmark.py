@@ -227,7 +227,6 @@ class Command(BaseCommand):
         self.stdout.write(f"|{'-' * 36}|{'-' * 9}|{'-' * 9}|{'-' * 9}|")
         rows = []
         for name, url, forget in cases:
-
             turns = itertools.cycle(url if isinstance(url, list) else [url])
 
             def get(name=name, turns=turns):
