@@ -4,6 +4,7 @@ from django.db.models import Count, F, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from .. import pagecache
@@ -45,33 +46,44 @@ def _flow_map_content(request: HttpRequest) -> tuple[str, str]:
             services = services.filter(pk__in=_busiest_services(MAP_LIMIT))
     services = list(services)
     names = {service.pk: service.name for service in services}
+    # Plain values and URLs made from one reversed pattern each: a dense map (60 services, 500
+    # flows between them) built 1,500 model instances and 1,000 URLs one by one (about half its time).
+    flow_url, decision_url = _url_pattern("flow_detail"), _url_pattern("decision_detail")
     pairs = (
         Flow.consumers.through.objects.filter(flow__producer_id__in=names, service_id__in=names)
-        .select_related("flow__current_decision")
-        .only("service_id", "flow__name", "flow__producer_id", "flow__current_style", "flow__current_decision__number")
         .order_by("flow__name", "service_id")
-    )
+        .values_list("service_id", "flow_id", "flow__name", "flow__producer_id", "flow__current_style",
+                     "flow__current_decision__number")
+    )  # fmt: skip
     edges, flows = [], {}
-    for pair in pairs:
-        flow = pair.flow
-        style = flow.current_style or "undecided"
-        decision = flow.current_decision
+    for consumer, flow, name, producer, style, number in pairs:
+        style = style or "undecided"
+        code = f"ADR-{number:04d}" if number is not None else ""
+        url = flow_url.format(flow)
         edges.append({
-            "id": f"e{len(edges)}", "source": f"s{flow.producer_id}", "target": f"s{pair.service_id}",
-            "flow": flow.name, "style": style, "url": flow.get_absolute_url(),
-            "decision": decision.code if decision else "",
+            "id": f"e{len(edges)}", "source": f"s{producer}", "target": f"s{consumer}",
+            "flow": name, "style": style, "url": url, "decision": code,
         })  # fmt: skip
-        row = flows.setdefault(flow.pk, {"flow": flow, "producer": names[flow.producer_id], "style": style,
-                                         "decision": decision, "consumers": []})  # fmt: skip
-        row["consumers"].append(names[pair.service_id])
-    nodes = [{"id": f"s{s.pk}", "name": s.name, "team": s.team.name, "url": s.get_absolute_url()} for s in services]
+        row = flows.setdefault(flow, {"name": name, "url": url, "producer": names[producer], "style": style,
+                                      "decision": code, "decision_url": decision_url.format(number) if code else "",
+                                      "consumers": []})  # fmt: skip
+        row["consumers"].append(names[consumer])
+    service_url = _url_pattern("service_detail")
+    nodes = [{"id": f"s{s.pk}", "name": s.name, "team": s.team.name, "url": service_url.format(s.pk)} for s in services]
     content = render_to_string("decisions/_flow_map_content.html", {
         "graph": {"nodes": nodes, "edges": edges}, "flows": list(flows.values()), "services": services,
         "teams": teams, "team": team, "named": named, "total": total, "shown": len(services), "limit": MAP_LIMIT,
         "map_teams": sorted({s.team.name for s in services}),
+        "service_options": [(f"s{s.pk}", s.name) for s in services],
+        "team_options": [(str(t.pk), t.name) for t in teams], "team_chosen": str(team.pk) if team else "",
     }, request)  # fmt: skip
     title = f"Flow map: {team.name}" if team else f"Flow map: “{named}”" if named else "Flow map"
     return content, title
+
+
+def _url_pattern(name: str) -> str:
+    """A URL with one numeric argument as a format string: `/flows/{}/`."""
+    return reverse(name, args=[999999999]).replace("999999999", "{}")
 
 
 def _busiest_services(limit: int) -> list[int]:

@@ -47,6 +47,8 @@ def test_flow_map_gives_an_edge_per_consumer_and_lists_each_flow_once(manager_cl
         ("Order placed", "event", decision.code),
     ]
     assert {node["name"]: node["team"] for node in graph["nodes"]}["checkout"] == "Fulfilment"
+    assert {edge["url"] for edge in graph["edges"]} == {flow.get_absolute_url()}
+    assert {node["url"] for node in graph["nodes"]} == {s.get_absolute_url() for s in [*consumers, flow.producer]}
     page = response.content.decode()
     assert page.count(f'<a href="{flow.get_absolute_url()}">Order placed</a>') == 1  # the table: one row per flow
     assert "checkout → billing, shipping" in page or "checkout → shipping, billing" in page
