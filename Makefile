@@ -55,35 +55,29 @@ test: lint $(LOG4BRAINS) $(OIDC_PROVIDER) $(AXE)
 	env -u DATABASE_URL $(BIN)/pytest
 	@if [ -n "$$DATABASE_URL" ]; then echo "--- again on PostgreSQL ($$DATABASE_URL)"; $(BIN)/pytest; fi
 
-# Builds a 100,000-decision log in databases of its own and times the main pages (minutes).
+# The benchmarks run in databases of their own: bench.sqlite3, and BENCH_DATABASE_URL's when it is set.
 BENCH_ENV = DJANGO_DEBUG=false DJANGO_SECRET_KEY=benchmark-only-not-a-secret-0123456789abcdef
-benchmark: $(BIN)/.installed
+ON_BENCH_SQLITE = env -u DATABASE_URL $(BENCH_ENV) SQLITE_PATH=bench.sqlite3 $(BIN)/python manage.py
+ON_BENCH_POSTGRES = $(BENCH_ENV) DATABASE_URL=$$BENCH_DATABASE_URL $(BIN)/python manage.py
+define on_bench_databases
 	$(BENCH_ENV) $(BIN)/python manage.py collectstatic --noinput -v0
-	env -u DATABASE_URL $(BENCH_ENV) SQLITE_PATH=bench.sqlite3 $(BIN)/python manage.py migrate -v0
-	env -u DATABASE_URL $(BENCH_ENV) SQLITE_PATH=bench.sqlite3 $(BIN)/python manage.py run_benchmark
-	@if [ -n "$$BENCH_DATABASE_URL" ]; then \
-	  $(BENCH_ENV) DATABASE_URL=$$BENCH_DATABASE_URL $(BIN)/python manage.py migrate -v0 && \
-	  $(BENCH_ENV) DATABASE_URL=$$BENCH_DATABASE_URL $(BIN)/python manage.py run_benchmark; fi
+	$(ON_BENCH_SQLITE) migrate -v0
+	$(ON_BENCH_SQLITE) $(1)
+	@if [ -n "$$BENCH_DATABASE_URL" ]; then $(ON_BENCH_POSTGRES) migrate -v0 && $(ON_BENCH_POSTGRES) $(1); fi
+endef
+
+# Builds a 100,000-decision log and times the main pages in-process (minutes).
+benchmark: $(BIN)/.installed
+	$(call on_bench_databases,run_benchmark)
 
 # The same pages at 10,000 and 100,000 decisions, side by side (the smaller log is built beside the larger).
 benchmark-scale: $(BIN)/.installed
-	$(BENCH_ENV) $(BIN)/python manage.py collectstatic --noinput -v0
-	env -u DATABASE_URL $(BENCH_ENV) SQLITE_PATH=bench.sqlite3 $(BIN)/python manage.py migrate -v0
-	env -u DATABASE_URL $(BENCH_ENV) SQLITE_PATH=bench.sqlite3 $(BIN)/python manage.py benchmark_scale
-	@if [ -n "$$BENCH_DATABASE_URL" ]; then \
-	  $(BENCH_ENV) DATABASE_URL=$$BENCH_DATABASE_URL $(BIN)/python manage.py migrate -v0 && \
-	  $(BENCH_ENV) DATABASE_URL=$$BENCH_DATABASE_URL $(BIN)/python manage.py benchmark_scale; fi
+	$(call on_bench_databases,benchmark_scale)
 
 # The same pages over HTTP (gunicorn + wrk, from Debian) beside a bare 25-row floor, on the same data.
 benchmark-http: $(BIN)/.installed
-	$(BENCH_ENV) $(BIN)/python manage.py collectstatic --noinput -v0
-	env -u DATABASE_URL $(BENCH_ENV) SQLITE_PATH=bench.sqlite3 $(BIN)/python manage.py migrate -v0
-	env -u DATABASE_URL $(BENCH_ENV) SQLITE_PATH=bench.sqlite3 $(BIN)/python manage.py run_benchmark --build-only
-	env -u DATABASE_URL $(BENCH_ENV) SQLITE_PATH=bench.sqlite3 $(BIN)/python manage.py benchmark_http
-	@if [ -n "$$BENCH_DATABASE_URL" ]; then \
-	  $(BENCH_ENV) DATABASE_URL=$$BENCH_DATABASE_URL $(BIN)/python manage.py migrate -v0 && \
-	  $(BENCH_ENV) DATABASE_URL=$$BENCH_DATABASE_URL $(BIN)/python manage.py run_benchmark --build-only && \
-	  $(BENCH_ENV) DATABASE_URL=$$BENCH_DATABASE_URL $(BIN)/python manage.py benchmark_http; fi
+	$(call on_bench_databases,run_benchmark --build-only)
+	$(call on_bench_databases,benchmark_http)
 
 # Retakes the README's screenshots through the browser tests.
 screenshots: $(BIN)/.installed
