@@ -180,7 +180,7 @@ def _is_markdown(path: str) -> bool:
 
 def _numbered_without_suffix(path: str) -> bool:
     """Rule *a file saved without .md*: `0016-handle-concurrent-git-operations` is read when it
-    is numbered as ADR files are and opens with a heading or front matter (see _read)."""
+    is numbered as ADR files are and opens with a heading or front matter (_read looks)."""
     name = PurePosixPath(path).name
     return "." not in name and parse.number_from_filename(name)[0] is not None
 
@@ -274,10 +274,12 @@ def settle_dates(parsed: list[tuple[parse.ParsedAdr, FileResult]]) -> None:
 
 def _read(path: str, data: bytes, report: ImportReport, collection: str) -> tuple[parse.ParsedAdr, FileResult] | None:
     """Parse one file, or record in the report why it is passed over."""
-    if not _is_markdown(path):
+    opening = data[:200].decode("utf-8", "replace").lstrip("\ufeff")
+    if not _is_markdown(path) or (_numbered_without_suffix(path) and not parse.opens_like_markdown(opening)):
         report.ignored += 1
         return None
     result = FileResult(path=path, outcome="")
+    report.results.append(result)
     try:
         if len(source_path(collection, path)) > PATH_MAX:
             raise parse.BrokenFile(f"its path and collection name are longer than {PATH_MAX} characters")
@@ -285,18 +287,12 @@ def _read(path: str, data: bytes, report: ImportReport, collection: str) -> tupl
             raise parse.BrokenFile("its path holds control characters or a “..” step")
         notes: list[str] = []
         text = parse.decode(data, notes)
-        if _numbered_without_suffix(path) and not parse.opens_like_markdown(text):
-            report.ignored += 1
-            return None
-        report.results.append(result)
         reason = parse.skip_reason(path, text)
         if reason:
             result.outcome, result.reason = "skipped", reason
             return None
         adr = parse.parse(path, text)
     except parse.BrokenFile as error:
-        if result not in report.results:
-            report.results.append(result)
         result.outcome, result.reason = "broken", str(error)
         return None
     adr.warnings[:0] = notes
