@@ -18,6 +18,11 @@ from . import drift, factors, status
 from .markdown import render_markdown
 
 
+def decision_code(number: int) -> str:
+    """How a decision is named everywhere: ADR-0042."""
+    return f"ADR-{number:04d}"
+
+
 def person_name(user) -> str:
     """How the app names a person everywhere: their full name, else their username ("" for nobody).
     The API names people by username, their identifier."""
@@ -424,7 +429,7 @@ class Decision(models.Model):
 
     @property
     def code(self) -> str:
-        return f"ADR-{self.number:04d}" if self.number is not None else "ADR-(new)"
+        return decision_code(self.number) if self.number is not None else "ADR-(new)"
 
     def latest_revision_id(self) -> int | None:
         return self.history.order_by("-history_id").values_list("history_id", flat=True).first()

@@ -6,7 +6,7 @@ import datetime
 from dataclasses import dataclass
 from heapq import merge
 
-from .models import Comment, Decision, Drift, Review, Transition, person_name
+from .models import Comment, Decision, Drift, Review, Transition, decision_code, person_name
 from .revisions import changed_labels
 from .status import SUPERSEDED_NOTE, TRANSITION_NOTE
 
@@ -49,7 +49,7 @@ def _revision_entries(records: list, decision: Decision | None = None) -> list[E
                 kind,
                 _name(record.history_user),
                 record.number,
-                f"ADR-{record.number:04d}",
+                decision_code(record.number),
                 record.title,
                 summary,
                 "",
@@ -176,7 +176,8 @@ def recent_activity(limit: int = 50) -> list[Entry]:
     )
     entries = [
         Entry(r.history_date, "created" if r.history_type == "+" else "edited", _name(r.history_user), r.number,
-              f"ADR-{r.number:04d}", r.title, "filed the decision" if r.history_type == "+" else "edited the decision")
+              decision_code(r.number), r.title,
+              "filed the decision" if r.history_type == "+" else "edited the decision")
         for r in history
         if not (r.history_change_reason or "").startswith((TRANSITION_NOTE, SUPERSEDED_NOTE))
     ]  # fmt: skip

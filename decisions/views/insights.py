@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from .. import pagecache
-from ..models import Decision, Drift, Flow, Service, Team
+from ..models import Decision, Drift, Flow, Service, Team, decision_code
 from ..overview import overview_figures
 
 MAP_LIMIT = 60
@@ -59,7 +59,7 @@ def _flow_map_content(request: HttpRequest) -> tuple[str, str]:
     edges, flows = [], {}
     for consumer, flow, name, producer, style, number in pairs:
         style = style or "undecided"
-        code = f"ADR-{number:04d}" if number is not None else ""
+        code = decision_code(number) if number is not None else ""
         url = flow_url.format(flow)
         edges.append({
             "id": f"e{len(edges)}", "source": f"s{producer}", "target": f"s{consumer}",

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from decisions import workflow
 from decisions.adr_files import importer
 from decisions.management.progress import Progress
+from decisions.models import decision_code
 
 
 class Command(BaseCommand):
@@ -56,7 +57,7 @@ class Command(BaseCommand):
         for result in report.results:
             line = f"{result.outcome:>9}  {result.path}"
             if result.number is not None:
-                line += f"  -> ADR-{result.number:04d}"
+                line += f"  -> {decision_code(result.number)}"
             if result.reason:
                 line += f"  ({result.reason})"
             style = self.style.ERROR if result.outcome == "broken" else (lambda text: text)
