@@ -72,8 +72,8 @@ def _flow_map_content(request: HttpRequest) -> tuple[str, str]:
     service_url = _url_pattern("service_detail")
     nodes = [{"id": f"s{s.pk}", "name": s.name, "team": s.team.name, "url": service_url.format(s.pk)} for s in services]
     content = render_to_string("decisions/_flow_map_content.html", {
-        "graph": {"nodes": nodes, "edges": edges}, "flows": list(flows.values()), "services": services,
-        "teams": teams, "team": team, "named": named, "total": total, "shown": len(services), "limit": MAP_LIMIT,
+        "graph": {"nodes": nodes, "edges": edges}, "flows": list(flows.values()),
+        "team": team, "named": named, "total": total, "shown": len(services),
         "map_teams": sorted({s.team.name for s in services}),
         "service_options": [(f"s{s.pk}", s.name) for s in services],
         "team_options": [(str(t.pk), t.name) for t in teams], "team_chosen": str(team.pk) if team else "",
