@@ -7,7 +7,7 @@ from django.http import QueryDict
 from decisions import search, workflow
 from decisions.log import log_results
 from decisions.models import Decision, SearchTerms
-from decisions.search import query
+from decisions.search import postgres, query
 from tests.factories import AssessedDecisionFactory, DecisionFactory, FlowFactory, ServiceFactory
 
 pytestmark = pytest.mark.django_db
@@ -154,7 +154,6 @@ def _common_word_log(count: int) -> list:
     return made
 
 
-@pytest.mark.skipif(connection.vendor == "postgresql", reason="PostgreSQL narrows only when its planner expects many")
 def test_relevance_of_a_very_common_word_is_worked_out_among_its_newest_matches(monkeypatch):
     monkeypatch.setattr(search, "RANK_CANDIDATES", 3)
     made = _common_word_log(6)
@@ -162,6 +161,34 @@ def test_relevance_of_a_very_common_word_is_worked_out_among_its_newest_matches(
     assert found == [d.title for d in reversed(made[3:])]
     oldest_first = [d.title for d in log_results(QueryDict("q=ledger&sort=oldest"))[2]]
     assert len(oldest_first) == 6 and oldest_first[0] == "Ledger design"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the window and the estimate are PostgreSQL's")
+@pytest.mark.parametrize("estimate", ["short", "fits", "too narrow"])
+def test_postgresql_ranks_the_newest_matches_whatever_its_planner_expects(monkeypatch, estimate):
+    """ranked_page looks for the newest matches in a window sized by the planner's estimate, and
+    looks further when the estimate was wrong; the page and among_newest agree either way."""
+    monkeypatch.setattr(search, "RANK_CANDIDATES", 3)
+    made = _common_word_log(6)
+    highest = SearchTerms.objects.order_by("-pk").values_list("pk", flat=True)[0]
+    # "fits": a window from 3 ids below the highest, which holds 4 of the matches
+    expected = {"short": 1, "fits": 2 * highest, "too narrow": 10**9}[estimate]
+    monkeypatch.setattr(postgres, "_estimated_rows", lambda queryset: expected)
+    ranked = []
+    monkeypatch.setattr(postgres, "_ranked_page", spy(postgres._ranked_page, ranked))
+    numbers, count = search.ranked_page(Decision.objects.none(), 0, 3, unfiltered_text="ledger")
+    newest = [d.number for d in reversed(made[3:])]
+    assert (numbers, count) == (newest, 3)
+    assert len(ranked) == (1 if estimate == "fits" else 2)
+    assert [d.number for d in log_results(QueryDict("q=ledger"))[2]] == newest
+
+
+def spy(function, calls):
+    def called(*args):
+        calls.append(args)
+        return function(*args)
+
+    return called
 
 
 def test_a_filtered_search_ranks_every_match(monkeypatch):

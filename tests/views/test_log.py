@@ -227,9 +227,8 @@ def _pages(params: str, per_page=2) -> list[str]:
 
 @pytest.mark.parametrize("narrowed", [False, True])
 def test_an_unfiltered_ranked_search_pages_through_the_log_order(monkeypatch, narrowed):
-    if narrowed:  # every word counts as common: rank only the 3 newest matches
+    if narrowed:  # more matches than are ranked: rank only the 3 newest
         monkeypatch.setattr(search, "RANK_CANDIDATES", 3)
-        monkeypatch.setattr("decisions.search.postgres.COMMON_WORD_FACTOR", 0)
     _ranked_log()
     in_order = [d.title for d in log_results(QueryDict("q=ledger"))[2]]
     assert len(in_order) == (3 if narrowed else 5)
