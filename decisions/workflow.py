@@ -28,7 +28,8 @@ from typing import Protocol
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, User
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
-from django.db.models import Exists, F, Max, OuterRef, Q
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_tasks import task
 
@@ -589,14 +590,30 @@ def flow_save(*, flow: Flow, consumers: Iterable[Service]) -> Flow:
     """Create or change a flow with its consumers. Moving it to another team moves its
     accepted decisions between the teams' tallies."""
     with _door() as batch:
+        ends = set()
         if flow.pk is not None:
-            before = Flow.objects.select_for_update().values_list("owner_team_id", flat=True).get(pk=flow.pk)
-            if before != flow.owner_team_id:
-                batch.teams |= {before, flow.owner_team_id}
+            team, producer = (
+                Flow.objects.select_for_update().values_list("owner_team_id", "producer_id").get(pk=flow.pk)
+            )
+            if team != flow.owner_team_id:
+                batch.teams |= {team, flow.owner_team_id}
+            ends |= {producer, *flow.consumers.values_list("pk", flat=True)}
         flow.save()
         flow.consumers.set(consumers)
+        ends |= {flow.producer_id, *flow.consumers.values_list("pk", flat=True)}
+        # Locked before counting, so a flow saved at the same time is counted once it is committed.
+        list(Service.objects.select_for_update().filter(pk__in=ends).order_by("pk").values_list("pk"))
+        _flow_ends_recount(Service.objects.filter(pk__in=ends))
         batch.flows_renamed.add(flow.pk)
     return flow
+
+
+def _flow_ends_recount(services: QuerySet[Service]) -> None:
+    """Count again how many flows each of these services produces and consumes (Service.flow_count)."""
+    produced = Flow.objects.filter(producer=OuterRef("pk")).order_by().values("producer")
+    consumed = Flow.consumers.through.objects.filter(service=OuterRef("pk")).order_by().values("service")
+    services.update(flow_count=sum(Coalesce(Subquery(ends.annotate(n=Count("pk")).values("n")), 0)
+                                   for ends in (produced, consumed)))  # fmt: skip
 
 
 # --- bulk loads ---------------------------------------------------------------------------
@@ -620,6 +637,7 @@ def derived_rebuild(advance: Callable[[int], None] | None = None) -> None:
             batch_size=2000,
         )
     Counter.objects.update_or_create(name=DECISIONS_TOTAL, defaults={"value": Decision.objects.count()})
+    _flow_ends_recount(Service.objects.all())
     overview.tally_rebuild()
     search.index_decisions(Decision.objects.order_by("pk").values_list("pk", flat=True), advance=advance)
     pagecache.forget()

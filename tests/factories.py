@@ -50,8 +50,9 @@ class FlowFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def consumers(self, create, extracted, **kwargs):
+        """Through the workflow's door, which keeps the services' flow counts."""
         if create:
-            self.consumers.set(extracted if extracted is not None else [ServiceFactory()])
+            workflow.flow_save(flow=self, consumers=extracted if extracted is not None else [ServiceFactory()])
 
 
 class DecisionFactory(factory.django.DjangoModelFactory):

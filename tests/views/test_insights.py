@@ -1,12 +1,15 @@
 """Overview, flow map and revisit queue."""
 
 import datetime
+import importlib
 
 import pytest
+from django.apps import apps
 from django.core.cache import cache
 from django.urls import reverse
 
 from decisions import roles, workflow
+from decisions.models import Flow, Service
 from tests.factories import AssessedDecisionFactory, FlowFactory, ServiceFactory, TeamFactory, UserFactory, accepted
 from tests.html_safety import script_risks
 
@@ -82,6 +85,28 @@ def test_flow_map_caps_the_services_drawn(manager_client, settings):
         insights.MAP_LIMIT = old
     assert "Showing the 3 busiest of 5 services" in response.content.decode()
     assert "hub" in {node["name"] for node in response.context["graph"]["nodes"]}
+
+
+def flow_ends() -> dict[str, int]:
+    """Each service's flows counted from the flows themselves, as the kept Service.flow_count should be."""
+    return {s.name: s.produced_flows.count() + s.consumed_flows.count() for s in Service.objects.all()}
+
+
+def test_each_service_keeps_how_many_flows_it_produces_and_consumes():
+    a, b, c = (ServiceFactory(name=name) for name in "abc")
+    flow = workflow.flow_save(flow=Flow(name="F", producer=a, owner_team=a.team), consumers=[b])
+    own = workflow.flow_save(flow=Flow(name="G", producer=a, owner_team=a.team), consumers=[a])
+    assert dict(Service.objects.values_list("name", "flow_count")) == flow_ends() == {"a": 3, "b": 1, "c": 0}
+    flow.producer = c  # another producer, and other consumers: both the old and the new ends change
+    workflow.flow_save(flow=flow, consumers=[a, c])
+    workflow.flow_save(flow=own, consumers=[])
+    assert dict(Service.objects.values_list("name", "flow_count")) == flow_ends() == {"a": 2, "b": 0, "c": 2}
+    Service.objects.update(flow_count=0)  # as after a bulk load
+    workflow.derived_rebuild()
+    assert dict(Service.objects.values_list("name", "flow_count")) == flow_ends()
+    Service.objects.update(flow_count=0)
+    importlib.import_module("decisions.migrations.0032_service_flow_count").count_flow_ends(apps, None)
+    assert dict(Service.objects.values_list("name", "flow_count")) == flow_ends()
 
 
 def test_insight_pages_keep_a_fixed_number_of_queries(manager_client, django_assert_max_num_queries, settings):
