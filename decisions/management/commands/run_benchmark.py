@@ -183,7 +183,9 @@ class Command(BaseCommand):
 
     # --- measuring --------------------------------------------------------------------------
 
-    @override_settings(ALLOWED_HOSTS=["testserver"], DEBUG=False)
+    # The floor (adr_app/bench_urls.py) is timed first: what this machine takes for a bare page of the
+    # same stack, so that tables from machines of other speeds can be read side by side.
+    @override_settings(ALLOWED_HOSTS=["testserver"], DEBUG=False, ROOT_URLCONF="adr_app.bench_urls")
     def measure(self, runs: int) -> list[dict]:
         gc.collect()
         gc.freeze()  # as adr_app/wsgi.py does when a server process starts
@@ -194,6 +196,7 @@ class Command(BaseCommand):
         # (page, address, what to forget before each request: "worked out" pages are timed as after
         # a change; the others as people meet them between changes, kept in the cache)
         cases = [
+            ("floor: 25 rows + join", "/benchmark/floor/", None),
             ("log, first page (kept)", "/", None),
             ("log, worked out", "/", pagecache.forget),
             ("log, page 1,000 (kept)", "/?page=1000", None),
