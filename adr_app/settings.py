@@ -149,7 +149,7 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
                           "KEY_PREFIX": "decision-log"}}  # fmt: skip
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "decision_log_cache"}}
+    CACHES = {"default": {"BACKEND": "adr_app.cache.DatabaseCache", "LOCATION": "decision_log_cache"}}
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -10,6 +10,7 @@ from pathlib import Path
 import psycopg
 import pytest
 import redis
+from django.db import connection
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "shared-cache-secret-key-0123456789abcdefghijklmnopqrstuvwxyz"
@@ -79,3 +80,26 @@ def test_two_app_servers_share_one_cache_and_one_overview(database, store):
     second = _server("read", {key: item for key, item in env.items() if key != "SHARED_MIGRATE"})
     assert first[0] == second[0] == f"value {value}"
     assert first[1] == second[1]  # the second server read the first one's figures, not its own
+
+
+@pytest.mark.django_db
+def test_the_database_cache_keeps_sets_in_two_statements_and_culls_as_django_does(settings, django_assert_num_queries):
+    from django.core.cache import caches
+
+    settings.CACHES = {"default": {"BACKEND": "adr_app.cache.DatabaseCache", "LOCATION": "decision_log_cache",
+                                   "OPTIONS": {"MAX_ENTRIES": 4, "CULL_FREQUENCY": 2}}}  # fmt: skip
+    cache = caches.create_connection("default")
+    cache.clear()
+    with django_assert_num_queries(2):  # the count, then one upsert
+        cache.set("page", ("v1", "<p>one</p>"), 60)
+    cache.set("page", ("v2", "<p>two</p>"), 60)
+    cache.set("forever", 1, None)
+    assert cache.get("page") == ("v2", "<p>two</p>") and cache.get("forever") == 1
+    cache.set("gone", 1, -1)
+    assert cache.get("gone", "missing") == "missing" and not cache.add("page", "other") and cache.add("gone", 2)
+    for n in range(6):
+        cache.set(f"more-{n}", n, 60)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM decision_log_cache")
+        assert cursor.fetchone()[0] <= 5, "culled once the table holds more than MAX_ENTRIES"
+    assert cache.get("more-5") == 5
