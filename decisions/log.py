@@ -28,7 +28,8 @@ def log_results(params: QueryDict) -> tuple[LogFilterForm, str, QuerySet[Decisio
     text = criteria.get("q", "")
     decisions = Decision.objects.for_list().for_log(criteria)
     if text:
-        decisions = search.search(decisions, text)
+        facets = {name: criteria[name] for name in ("status", "style") if criteria.get(name)}
+        decisions = search.search(decisions, text, facets=facets)
     sort = criteria.get("sort") or ("relevance" if text else "newest")
     if sort == "relevance" and not text:
         sort = "newest"

@@ -49,12 +49,15 @@ def _backend() -> ModuleType:
     return fallback
 
 
-def search(queryset: QuerySet[Decision], text: str) -> QuerySet[Decision]:
-    """Decisions of `queryset` that match `text`, annotated with `rank` (higher is better)."""
+def search(queryset: QuerySet[Decision], text: str, *, facets: dict | None = None) -> QuerySet[Decision]:
+    """Decisions of `queryset` that match `text`, annotated with `rank` (higher is better).
+
+    `facets` are the log's filters on status and style, already applied to `queryset`, which a
+    backend may also apply in its own index (PostgreSQL), to filter before it reads any text."""
     parsed = query_module.parse(text)
     if parsed.is_empty:  # the log form never asks this (LogFilterForm.clean_q), but callers may
         return queryset.none().annotate(rank=Value(0.0, output_field=FloatField()))
-    return _backend().search(queryset, text, parsed)
+    return _backend().search(queryset, text, parsed, facets or {})
 
 
 def ranked_page(

@@ -11,7 +11,8 @@ def _matches(term: Term) -> Q:
     return Q(search_document__title__icontains=text) | Q(search_document__body__icontains=text)
 
 
-def search(queryset: QuerySet[Decision], text: str, parsed: Query) -> QuerySet[Decision]:
+def search(queryset: QuerySet[Decision], text: str, parsed: Query, facets: dict) -> QuerySet[Decision]:
+    """Every term as a substring of the fields (`facets`: the queryset's own filters do it)."""
     for group in parsed.groups:
         any_term = Q()
         for term in group:

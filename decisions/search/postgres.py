@@ -32,9 +32,11 @@ def _tsquery(parsed: Query) -> SearchQuery:
     return reduce(and_, parts)
 
 
-def search(queryset: QuerySet[Decision], text: str, parsed: Query) -> QuerySet[Decision]:
+def search(queryset: QuerySet[Decision], text: str, parsed: Query, facets: dict) -> QuerySet[Decision]:
     query = _tsquery(parsed)
-    return queryset.filter(search_terms__vector=query).annotate(rank=SearchRank(F("search_terms__vector"), query))
+    copied = {f"search_terms__{name}__in": values for name, values in facets.items()}  # SearchTerms.status, .style
+    matches = queryset.filter(search_terms__vector=query, **copied)
+    return matches.annotate(rank=SearchRank(F("search_terms__vector"), query))
 
 
 def ranked_page(
@@ -122,13 +124,14 @@ def snippets(text: str, parsed: Query, ids: list[int], start: str, stop: str) ->
 
 # Insert or update in one statement; title words weigh A, body words B.
 UPSERT_VECTORS = """
-    INSERT INTO decisions_searchterms (decision_id, number, vector)
-    SELECT document.decision_id, decision.number,
+    INSERT INTO decisions_searchterms (decision_id, number, status, style, vector)
+    SELECT document.decision_id, decision.number, decision.status, decision.style,
         setweight(to_tsvector(%(config)s::regconfig, document.title), 'A')
         || setweight(to_tsvector(%(config)s::regconfig, document.body), 'B')
     FROM decisions_searchdocument document JOIN decisions_decision decision ON decision.id = document.decision_id
     WHERE document.decision_id = ANY(%(ids)s)
-    ON CONFLICT (decision_id) DO UPDATE SET number = EXCLUDED.number, vector = EXCLUDED.vector
+    ON CONFLICT (decision_id) DO UPDATE
+    SET number = EXCLUDED.number, status = EXCLUDED.status, style = EXCLUDED.style, vector = EXCLUDED.vector
 """
 
 

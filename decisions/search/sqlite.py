@@ -12,7 +12,8 @@ from .query import Query, to_fts5, to_fts5_any
 RANK = f"-bm25({TABLE}, 10.0, 1.0)"
 
 
-def search(queryset: QuerySet[Decision], text: str, parsed: Query) -> QuerySet[Decision]:
+def search(queryset: QuerySet[Decision], text: str, parsed: Query, facets: dict) -> QuerySet[Decision]:
+    """The matches, ranked by bm25 (`facets`: the queryset's own filters do it; FTS5 keeps no columns for them)."""
     if not parsed.groups:  # only exclusions: everything that does not match them
         match = to_fts5_any(parsed.excluded)
         excluded = RawSQL(f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s", [match])  # noqa: S608, S611 # nosec B608 B611

@@ -4,11 +4,11 @@ import pytest
 from django.db import connection
 from django.http import QueryDict
 
-from decisions import search, workflow
+from decisions import roles, search, workflow
 from decisions.log import log_results
 from decisions.models import Decision, SearchTerms
 from decisions.search import postgres, query
-from tests.factories import AssessedDecisionFactory, DecisionFactory, FlowFactory, ServiceFactory
+from tests.factories import AssessedDecisionFactory, DecisionFactory, FlowFactory, ServiceFactory, UserFactory, accepted
 
 pytestmark = pytest.mark.django_db
 
@@ -196,6 +196,24 @@ def test_a_filtered_search_ranks_every_match(monkeypatch):
     _common_word_log(6)
     found = [d.title for d in log_results(QueryDict("q=ledger&status=draft"))[2]]
     assert len(found) == 6 and found[0] == "Ledger design"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the search terms are PostgreSQL's")
+def test_postgresql_search_terms_keep_their_decisions_status_and_style():
+    """Filtered searches filter on the copies in SearchTerms first; they follow every change."""
+    old = accepted(title="Old ledger", style="event")
+    accepted(title="New ledger", style="command", supersedes=old)
+    author = UserFactory(role=roles.ARCHITECTS)
+    draft = DecisionFactory(title="Ledger draft", style="", author=author)
+    workflow.decision_edit(decision=draft, by=author, changes={"style": "sync"})
+    copied = {pk: (status, style) for pk, status, style in SearchTerms.objects.values_list("pk", "status", "style")}
+    assert copied == {d.pk: (d.status, d.style) for d in Decision.objects.all()}
+    assert copied[old.pk] == ("superseded", "event")
+    found = {query: [d.title for d in log_results(QueryDict(query))[2]] for query in (
+        "q=ledger&status=superseded", "q=ledger&style=sync", "q=ledger&status=accepted&style=command&style=event",
+    )}  # fmt: skip
+    assert found == {"q=ledger&status=superseded": ["Old ledger"], "q=ledger&style=sync": ["Ledger draft"],
+                     "q=ledger&status=accepted&style=command&style=event": ["New ledger"]}  # fmt: skip
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="TOAST is PostgreSQL's")
