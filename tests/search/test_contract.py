@@ -245,3 +245,28 @@ def test_an_excerpt_stays_within_the_field_that_matched():
     excerpt = search.snippets("billing", [decision.pk])[decision.pk]
     assert "<mark>billing</mark>" in excerpt and "Gamma" in excerpt
     assert "Alpha" not in excerpt and "Epsilon" not in excerpt and "\ue002" not in excerpt
+
+
+@pytest.mark.parametrize(("query", "marked"), [
+    ("settlement", "<mark>settlement</mark>"),  # far into a long text
+    ("led", "<mark>led</mark>"),  # first written inside another word ("ledger"), matched only later
+    ("running", "<mark>runs</mark>"),  # matched by its stem, never written as typed
+])  # fmt: skip
+def test_an_excerpt_finds_the_match_wherever_the_text_has_it(query, marked):
+    filler = " ".join(f"ledger{n} entries" for n in range(300))
+    decision = DecisionFactory(title="Long", context=filler, consequences=f"{filler} settlement: we led, it runs.")
+    index(decision)
+    assert marked in search.snippets(query, [decision.pk])[decision.pk]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the stretch is PostgreSQL's")
+def test_postgresql_looks_at_the_whole_text_only_where_the_stretch_holds_no_match(monkeypatch):
+    filler = " ".join(f"ledger{n} entries" for n in range(300))
+    decision = DecisionFactory(title="Long", context=filler, consequences=f"{filler} settlement: we led, it runs.")
+    index(decision)
+    calls = []
+    monkeypatch.setattr(postgres, "_excerpts", spy(postgres._excerpts, calls))
+    search.snippets("settlement", [decision.pk])
+    assert len(calls) == 1, "the stretch around the word held the match"
+    search.snippets("led", [decision.pk])
+    assert len(calls) == 3, "the stretch around 'ledger0' held none, so the whole text was read"
