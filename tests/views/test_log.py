@@ -144,7 +144,7 @@ def test_the_log_keeps_a_fixed_number_of_queries(manager_client, django_assert_m
         "flow": flow.pk,
         "service": flow.producer.pk,
     }
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(11):
         response = manager_client.get(reverse("decision_list"), params)
     assert response.content.decode().count('class="decision-row"') == 25
 
