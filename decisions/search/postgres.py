@@ -111,7 +111,7 @@ def _estimated_rows(queryset: QuerySet) -> float:
 def snippets(text: str, parsed: Query, ids: list[int], start: str, stop: str) -> dict[int, str]:
     """Excerpts from a stretch of each text around where the query's first word is written, and
     from the whole text where that stretch holds no match: ts_headline parses every word it is
-    given, and over whole texts it took 8 of the 25 excerpts' 9 ms (5 from the stretches)."""
+    given (25 excerpts for a word in 8% of 100,000 decisions: 10 ms from whole texts, 8 from stretches)."""
     at = StrIndex(Lower("body"), Value(parsed.groups[0][0].words[0]))
     stretch = Case(
         When(GreaterThan(at, 0), then=Substr("body", Greatest(at - EXCERPT_BEFORE, 1), EXCERPT_LENGTH)),
