@@ -50,10 +50,12 @@ $(AXE): tests/axe/package.json tests/axe/package-lock.json
 	@if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/axe --no-audit --no-fund --loglevel=error \
 	&& touch $@; else echo "npm not found: the accessibility checks will skip"; fi
 
-# Runs the whole suite on SQLite, then again on PostgreSQL when DATABASE_URL is set.
+# Runs the whole suite on SQLite, then again on PostgreSQL when DATABASE_URL is set, one worker per
+# core (pytest-xdist; each worker has a test database of its own).
+PYTEST := $(BIN)/pytest --numprocesses auto
 test: lint $(LOG4BRAINS) $(OIDC_PROVIDER) $(AXE)
-	env -u DATABASE_URL $(BIN)/pytest
-	@if [ -n "$$DATABASE_URL" ]; then echo "--- again on PostgreSQL ($$DATABASE_URL)"; $(BIN)/pytest; fi
+	env -u DATABASE_URL $(PYTEST)
+	@if [ -n "$$DATABASE_URL" ]; then echo "--- again on PostgreSQL ($$DATABASE_URL)"; $(PYTEST); fi
 
 # The benchmarks run in databases of their own: bench.sqlite3, and BENCH_DATABASE_URL's when it is set.
 BENCH_ENV = DJANGO_DEBUG=false DJANGO_SECRET_KEY=benchmark-only-not-a-secret-0123456789abcdef
