@@ -184,9 +184,9 @@ def test_postgresql_ranks_the_newest_matches_whatever_its_planner_expects(monkey
 
 
 def spy(function, calls):
-    def called(*args):
+    def called(*args, **kwargs):
         calls.append(args)
-        return function(*args)
+        return function(*args, **kwargs)
 
     return called
 
