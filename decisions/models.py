@@ -385,6 +385,8 @@ class Decision(models.Model):
             ),
             models.Index(fields=["-number"], name="decision_against", condition=models.Q(against_recommendation=True)),
             models.Index(fields=["status", "status_changed_at"], name="decision_status_since"),
+            # SQLite alone also has decision_search_join (id, status, style, number), made by migration
+            # 0034: its searches find each match's decision there rather than in the wide row.
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(status__in=DecisionStatus.values), name="decision_status_valid"),

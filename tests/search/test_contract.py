@@ -198,6 +198,19 @@ def test_a_filtered_search_ranks_every_match(monkeypatch):
     assert len(found) == 6 and found[0] == "Ledger design"
 
 
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the covering index is SQLite's (migration 0034)")
+@pytest.mark.parametrize("params", ["q=ledger", 'q="ledger entries"&status=draft&style=event&sort=relevance'])
+def test_sqlite_finds_each_matchs_decision_in_a_covering_index(params):
+    _common_word_log(3)
+    matches = log_results(QueryDict(params))[2].order_by().values_list("number", "rank")
+    sql, args = matches.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE decisions_decision")  # as `migrate` does (decisions/apps.py)
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}", args)
+        plan = " / ".join(row[3] for row in cursor.fetchall())
+    assert "COVERING INDEX decision_search_join" in plan, plan
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the search terms are PostgreSQL's")
 def test_postgresql_search_terms_keep_their_decisions_status_and_style():
     """Filtered searches filter on the copies in SearchTerms first; they follow every change."""
