@@ -819,6 +819,8 @@ class SearchDocument(models.Model):
     )
     title = models.TextField()
     body = models.TextField()
+    # A digest of the title and body: what a search's excerpts of this text are kept by (search.snippets).
+    revision = models.CharField(max_length=16, blank=True, default="")
 
     def __str__(self) -> str:
         return self.title

@@ -56,3 +56,19 @@ def kept(page_key: str | None, build: Callable[[], T]) -> T:
     value = build()
     cache.set(page_key, (current, value), settings.DECISION_LOG_CACHE_SECONDS)
     return value
+
+
+def kept_by_content(name: str, parts: Callable[[], object], build: Callable[[], T]) -> T:
+    """`build()`'s value kept under a key made of `parts()`: everything it is built from, so that no
+    change can make it wrong and no data version is asked. It outlives changes to anything else (a
+    page's search excerpts, kept by the query and the revisions of their texts). Neither is called
+    for a key when keeping is off."""
+    if not settings.DECISION_LOG_CACHE_SECONDS:
+        return build()
+    content_key = key(name, parts())
+    stored = cache.get(content_key)
+    if stored is not None:
+        return stored
+    value = build()
+    cache.set(content_key, value, settings.DECISION_LOG_CACHE_SECONDS)
+    return value

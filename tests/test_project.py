@@ -10,11 +10,13 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.db import OperationalError, connection
+from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from decisions.models import Decision, Flow, Service, Team
+from decisions import search, workflow
+from decisions.models import Decision, Flow, SearchDocument, Service, Team
 from tests.factories import CommentFactory, DecisionFactory, UserFactory
 
 
@@ -174,6 +176,23 @@ def test_migrate_leaves_sqlite_with_planner_statistics():
         assert cursor.fetchone()[0] > 0
         cursor.execute("SELECT count(*) FROM sqlite_stat1 WHERE tbl LIKE 'decisions_search_fts%'")
         assert cursor.fetchone()[0] == 0, "figures for the full-text index's own tables slow its writes"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_revision_migration_fills_every_digest_and_search_stays_current(architect):
+    """0035 on a log with data: every document gets its digest, and on SQLite the FTS5 triggers, lost
+    when adding the column rebuilds the table, are made again (the index follows later changes)."""
+    decision = DecisionFactory(title="Before the migration", context="ledger entries")
+    search.index_decisions([decision.pk])
+    executor = MigrationExecutor(connection)
+    executor.migrate([("decisions", "0034_decision_search_join")])
+    executor.loader.build_graph()
+    executor.migrate([("decisions", "0035_searchdocument_revision")])
+    document = SearchDocument.objects.get(pk=decision.pk)
+    assert document.revision == search.revision(document.title, document.body)
+    workflow.comment_post(decision=decision, by=architect, body="zeppelin")
+    found = search.search(Decision.objects.all(), "zeppelin")
+    assert [d.pk for d in found] == [decision.pk], "the index follows a change made after the migration"
 
 
 def test_a_server_process_keeps_what_it_loaded_out_of_full_garbage_collections():

@@ -8,6 +8,7 @@ the searchable text of decisions, and is called on every save, comment and impor
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable, Iterable
 from types import ModuleType
@@ -18,6 +19,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django_tasks import task
 
+from .. import pagecache
 from ..models import Comment, Decision, SearchDocument
 from . import query as query_module
 
@@ -81,12 +83,19 @@ def among_newest(matches: QuerySet[Decision], text: str) -> QuerySet[Decision]:
 
 
 def snippets(text: str, ids: Iterable[int]) -> dict[int, SafeString]:
-    """Escaped excerpts with the matching words in <mark>, for the given decisions."""
+    """Escaped excerpts with the matching words in <mark>, for the given decisions.
+
+    Kept in the shared cache by the query and the revisions of the decisions' texts, so a change
+    elsewhere leaves them be: excerpts were a fifth of a search page worked out on PostgreSQL."""
     parsed = query_module.parse(text)
-    ids = list(ids)
+    ids = sorted(set(ids))
     if not parsed.groups or not ids:
         return {}
-    raw = _backend().snippets(text, parsed, ids, MARK_START, MARK_END)
+    raw = pagecache.kept_by_content(
+        "excerpts",
+        lambda: (text, list(SearchDocument.objects.filter(pk__in=ids).order_by("pk").values_list("pk", "revision"))),
+        lambda: _backend().snippets(text, parsed, ids, MARK_START, MARK_END),
+    )
     return {pk: highlight(_within_fields(excerpt)) for pk, excerpt in raw.items() if excerpt}
 
 
@@ -124,6 +133,12 @@ def document_text(decision: Decision, comments: Iterable[str]) -> tuple[str, str
     return _clean(title), f" {FIELD_BREAK} ".join(_clean(p) for p in parts if p)
 
 
+def revision(title: str, body: str) -> str:
+    """A digest of a search document's text: another text, another revision."""
+    text = f"{title}{FIELD_BREAK}{body}".encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(text, digest_size=8).hexdigest()
+
+
 def index_decisions(ids: Iterable[int], advance: Callable[[int], None] | None = None) -> None:
     """Rebuild the search documents of these decisions, a chunk at a time, telling `advance` how many."""
     ids = list(ids)
@@ -149,8 +164,8 @@ def _index_chunk(ids: list[int]) -> None:
     documents = []
     for decision in decisions:
         title, body = document_text(decision, comments.get(decision.pk, []))
-        documents.append(SearchDocument(decision=decision, title=title, body=body))
+        documents.append(SearchDocument(decision=decision, title=title, body=body, revision=revision(title, body)))
     SearchDocument.objects.bulk_create(
-        documents, update_conflicts=True, unique_fields=["decision"], update_fields=["title", "body"]
+        documents, update_conflicts=True, unique_fields=["decision"], update_fields=["title", "body", "revision"]
     )
     _backend().after_index(ids)

@@ -14,7 +14,9 @@ CREATE = [
     """CREATE TRIGGER IF NOT EXISTS decisions_search_fts_delete AFTER DELETE ON decisions_searchdocument BEGIN
         INSERT INTO decisions_search_fts(decisions_search_fts, rowid, title, body)
         VALUES ('delete', old.decision_id, old.title, old.body); END""",
-    """CREATE TRIGGER IF NOT EXISTS decisions_search_fts_update AFTER UPDATE ON decisions_searchdocument BEGIN
+    # Of the text alone: a document's revision (its digest) is written beside it and changes nothing here.
+    """CREATE TRIGGER IF NOT EXISTS decisions_search_fts_update AFTER UPDATE OF title, body ON decisions_searchdocument
+        BEGIN
         INSERT INTO decisions_search_fts(decisions_search_fts, rowid, title, body)
         VALUES ('delete', old.decision_id, old.title, old.body);
         INSERT INTO decisions_search_fts(rowid, title, body) VALUES (new.decision_id, new.title, new.body); END""",

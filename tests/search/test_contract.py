@@ -6,7 +6,7 @@ from django.http import QueryDict
 
 from decisions import roles, search, workflow
 from decisions.log import log_results
-from decisions.models import Decision, SearchTerms
+from decisions.models import Decision, SearchDocument, SearchTerms
 from decisions.search import postgres, query
 from tests.factories import AssessedDecisionFactory, DecisionFactory, FlowFactory, ServiceFactory, UserFactory, accepted
 
@@ -124,6 +124,45 @@ def test_snippets_never_carry_markup_from_the_text():
     excerpt = search.snippets("billing", [decision.pk])[decision.pk]
     assert "<script" not in excerpt and "<img" not in excerpt
     assert "&lt;img" in excerpt and "<mark>billing</mark>" in excerpt
+
+
+def test_a_search_document_carries_a_revision_of_its_text(architect):
+    decision = DecisionFactory(title="Revised", context="billing")
+    index(decision)
+    document = SearchDocument.objects.get(pk=decision.pk)
+    assert document.revision == search.revision(document.title, document.body) and len(document.revision) == 16
+    workflow.comment_post(decision=decision, by=architect, body="A comment changes the text")
+    assert SearchDocument.objects.get(pk=decision.pk).revision != document.revision
+    assert search.revision("a", "b") != search.revision("a", "c") != search.revision("ab", "c")
+
+
+def test_excerpts_are_kept_by_the_query_and_their_texts_revisions(settings, monkeypatch, architect):
+    settings.DECISION_LOG_CACHE_SECONDS = 60
+    made = [DecisionFactory(title=f"Kept {n}", context=f"Billing words {n}.") for n in range(2)]
+    other = DecisionFactory(title="Elsewhere", context="billing too")
+    index(*made, other)
+    backend, worked_out = search._backend(), []
+    monkeypatch.setattr(backend, "snippets", spy(backend.snippets, worked_out))
+    ids = [d.pk for d in made]
+    first = search.snippets("billing", ids)
+    assert search.snippets("billing", reversed(ids)) == first and len(worked_out) == 1
+    workflow.comment_post(decision=other, by=architect, body="billing, a change elsewhere")
+    assert search.snippets("billing", ids) == first and len(worked_out) == 1, "kept through a change elsewhere"
+    search.snippets("billing words", ids)
+    assert len(worked_out) == 2, "another query, other excerpts"
+    workflow.comment_post(decision=made[0], by=architect, body="billing, written after")
+    assert "written after" in search.snippets("billing", ids)[made[0].pk] and len(worked_out) == 3
+
+
+def test_excerpts_are_worked_out_every_time_when_keeping_is_off(monkeypatch, django_assert_num_queries):
+    decision = DecisionFactory(title="Not kept", context="billing")
+    index(decision)
+    backend, worked_out = search._backend(), []
+    monkeypatch.setattr(backend, "snippets", spy(backend.snippets, worked_out))
+    for _ in range(2):
+        with django_assert_num_queries(1):  # the excerpts alone: no revisions asked, nothing kept
+            assert "<mark>billing</mark>" in search.snippets("billing", [decision.pk])[decision.pk]
+    assert len(worked_out) == 2
 
 
 def test_the_private_markers_cannot_be_smuggled_in():
