@@ -42,7 +42,8 @@ def test_the_benchmark_builds_a_small_log_and_prints_its_table(settings, tmp_pat
     )  # fmt: skip
     table = out.getvalue()
     for page in ("floor: 25 rows + join", "log, first page (kept)", "log, worked out", "log, page 1,000",
-                 "search, one word (8%)", "the three searches in turn", "decision, 50 comments, worked out",
+                 "search, one word (8%)", "search, one word, nothing kept", "the three searches in turn",
+                 "decision, 50 comments, worked out",
                  "decision, 50 comments (kept)", "overview", "flow map", "live recommendation panel"):  # fmt: skip
         assert f"| {page}" in table
     figures = json.loads((tmp_path / "figures.json").read_text())
