@@ -3,12 +3,13 @@
 import datetime
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from decisions import search, workflow
+from decisions import pagecache, search, workflow
 from decisions.log import SearchPaginator, log_paginator, log_results
 from decisions.models import DECISIONS_TOTAL, Counter, Decision
 from tests.factories import AssessedDecisionFactory, DecisionFactory, FlowFactory, ServiceFactory, TeamFactory
@@ -290,3 +291,22 @@ def test_the_log_without_a_search_is_kept_rendered_until_anything_changes(
     assert partial["HX-Push-Url"] == "/?status=draft" and "<html" not in partial.content.decode()
     again = reviewer_client.get(reverse("decision_list"), {"status": "draft"}, headers={"HX-Request": "true"})
     assert again.content == partial.content and again["HX-Push-Url"] == "/?status=draft"
+
+
+def test_a_search_worked_out_after_a_change_elsewhere_reads_its_kept_excerpts(
+    settings, reviewer_client, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
+    settings.DECISION_LOG_CACHE_SECONDS = 60
+    made = AssessedDecisionFactory.create_batch(3, context="billing events")
+    search.index_decisions([d.pk for d in made])
+    reviewer_client.get(reverse("decision_list"))  # the cache's data version is made once
+    # (PostgreSQL asks its planner's estimate too: one query more than SQLite in each)
+    with django_assert_max_num_queries(16):  # as without keeping, and the digests, the excerpts' read and write
+        first = reviewer_client.get(reverse("decision_list"), {"q": "billing"}).content.decode()
+    version = cache.get(pagecache.VERSION_KEY)
+    with django_capture_on_commit_callbacks(execute=True):
+        AssessedDecisionFactory(title="A change elsewhere")  # the kept page is out of date, not the excerpts
+    assert cache.get(pagecache.VERSION_KEY) != version
+    with django_assert_max_num_queries(13):  # no excerpt worked out: the digests and one cache read
+        again = reviewer_client.get(reverse("decision_list"), {"q": "billing"}).content.decode()
+    assert again.count("<mark>billing</mark>") == first.count("<mark>billing</mark>") == 3
