@@ -28,8 +28,7 @@ def log_results(params: QueryDict) -> tuple[LogFilterForm, str, QuerySet[Decisio
     text = criteria.get("q", "")
     decisions = Decision.objects.for_list().for_log(criteria)
     if text:
-        facets = {name: criteria[name] for name in ("status", "style") if criteria.get(name)}
-        decisions = search.search(decisions, text, facets=facets)
+        decisions = search.search(decisions, text, facets=facets_of(criteria))
     sort = criteria.get("sort") or ("relevance" if text else "newest")
     if sort == "relevance" and not text:
         sort = "newest"
@@ -41,6 +40,13 @@ def log_results(params: QueryDict) -> tuple[LogFilterForm, str, QuerySet[Decisio
 def unfiltered(criteria: dict) -> bool:
     """Whether a log URL asks for nothing but a search and a sort."""
     return criteria.keys() <= {"q", "sort"}
+
+
+FACETS = ("status", "style")  # the filters a search index may hold beside the words (search.search)
+
+
+def facets_of(criteria: dict) -> dict:
+    return {name: criteria[name] for name in FACETS if criteria.get(name)}
 
 
 class LogPaginator(Paginator):
@@ -76,10 +82,10 @@ class SearchPaginator(LogPaginator):
 
     LIMIT = 1000
 
-    def __init__(self, object_list, per_page, *, ranked: bool = False, unfiltered_text: str = "") -> None:
+    def __init__(self, object_list, per_page, *, ranked: bool = False, index_only: tuple | None = None) -> None:
         super().__init__(object_list, per_page)
         self.ranked = ranked
-        self.unfiltered_text = unfiltered_text
+        self.index_only = index_only
         self._fetched: dict[int, list[int]] = {}
 
     @cached_property
@@ -101,9 +107,7 @@ class SearchPaginator(LogPaginator):
         bottom = (number - 1) * self.per_page
         if bottom > self.LIMIT:
             return  # past what is ever listed: get_page gives the last page, counted on its own
-        page = search.ranked_page(
-            self.object_list, bottom, bottom + self.per_page, unfiltered_text=self.unfiltered_text
-        )
+        page = search.ranked_page(self.object_list, bottom, bottom + self.per_page, index_only=self.index_only)
         if page and page[0]:  # else the page is past the end, and the count is asked for on its own
             numbers, matches = page
             self.count = min(matches, self.LIMIT + 1)
@@ -121,5 +125,6 @@ def log_paginator(decisions: QuerySet[Decision], per_page: int, *, form: LogFilt
     text = criteria.get("q", "")
     if not text:
         return LogPaginator(decisions, per_page, total=decisions_total() if unfiltered(criteria) else None)
-    alone = text if unfiltered(criteria) else ""
-    return SearchPaginator(decisions, per_page, ranked=sort == "relevance", unfiltered_text=alone)
+    # Filtered by nothing the search index does not hold: ranked from that index alone.
+    index_only = (text, facets_of(criteria)) if criteria.keys() <= {"q", "sort", *FACETS} else None
+    return SearchPaginator(decisions, per_page, ranked=sort == "relevance", index_only=index_only)

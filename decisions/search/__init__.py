@@ -63,17 +63,20 @@ def search(queryset: QuerySet[Decision], text: str, *, facets: dict | None = Non
 
 
 def ranked_page(
-    matches: QuerySet[Decision], bottom: int, top: int, *, unfiltered_text: str = ""
+    matches: QuerySet[Decision], bottom: int, top: int, *, index_only: tuple[str, dict] | None = None
 ) -> tuple[list[int], int] | None:
     """Decision numbers bottom to top of a relevance-sorted search, and how many match, in one
     pass: ranking reads every match anyway. None where the backend cannot count that way.
 
-    `unfiltered_text` is the query of a search without filters, which a backend may rank from
-    its index alone (among the same newest matches as among_newest).
+    `index_only` is the text and facets (status, style) of a search filtered by nothing else, which
+    a backend may rank from its index alone; with no facets, among the same newest matches as
+    among_newest.
     """
-    parsed = query_module.parse(unfiltered_text) if unfiltered_text else None
-    alone = parsed if parsed is not None and parsed.groups else None
-    return _backend().ranked_page(matches, bottom, top, alone, RANK_CANDIDATES)
+    alone, facets = None, {}
+    if index_only is not None:
+        parsed = query_module.parse(index_only[0])
+        alone, facets = (parsed, index_only[1]) if parsed.groups else (None, {})
+    return _backend().ranked_page(matches, bottom, top, alone, facets, RANK_CANDIDATES)
 
 
 def among_newest(matches: QuerySet[Decision], text: str) -> QuerySet[Decision]:

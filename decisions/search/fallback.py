@@ -23,7 +23,9 @@ def search(queryset: QuerySet[Decision], text: str, parsed: Query, facets: dict)
     return queryset.annotate(rank=Value(0.0, output_field=FloatField()))
 
 
-def ranked_page(matches: QuerySet[Decision], bottom: int, top: int, alone: Query | None, limit: int) -> None:
+def ranked_page(
+    matches: QuerySet[Decision], bottom: int, top: int, alone: Query | None, facets: dict, limit: int
+) -> None:
     """Nothing is ranked, so a page costs no more to count apart."""
     return None
 

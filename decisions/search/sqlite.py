@@ -27,7 +27,7 @@ def search(queryset: QuerySet[Decision], text: str, parsed: Query, facets: dict)
     )
 
 
-def ranked_page(matches: QuerySet[Decision], bottom: int, top: int, alone: Query | None, limit: int):
+def ranked_page(matches: QuerySet[Decision], bottom: int, top: int, alone: Query | None, facets: dict, limit: int):
     """The numbers of a page of matches in the log's relevance order (log.SORTS), and how many match,
     in one pass: the matches and their ranks are worked out once, in a materialised common table
     expression, then counted and sorted from it. (SQLite refuses bm25() beside a window function,

@@ -3,9 +3,10 @@
 import pytest
 from django.db import connection
 from django.http import QueryDict
+from django.test.utils import CaptureQueriesContext
 
 from decisions import roles, search, workflow
-from decisions.log import log_results
+from decisions.log import log_paginator, log_results
 from decisions.models import Decision, SearchDocument, SearchTerms
 from decisions.search import postgres, query
 from tests.factories import AssessedDecisionFactory, DecisionFactory, FlowFactory, ServiceFactory, UserFactory, accepted
@@ -216,7 +217,7 @@ def test_postgresql_ranks_the_newest_matches_whatever_its_planner_expects(monkey
     monkeypatch.setattr(postgres, "_estimated_rows", lambda queryset: expected)
     ranked = []
     monkeypatch.setattr(postgres, "_ranked_page", spy(postgres._ranked_page, ranked))
-    numbers, count = search.ranked_page(Decision.objects.none(), 0, 3, unfiltered_text="ledger")
+    numbers, count = search.ranked_page(Decision.objects.none(), 0, 3, index_only=("ledger", {}))
     newest = [d.number for d in reversed(made[3:])]
     assert (numbers, count) == (newest, 3)
     assert len(ranked) == (1 if estimate == "fits" else 2)
@@ -267,6 +268,28 @@ def test_postgresql_search_terms_keep_their_decisions_status_and_style():
     )}  # fmt: skip
     assert found == {"q=ledger&status=superseded": ["Old ledger"], "q=ledger&style=sync": ["Ledger draft"],
                      "q=ledger&status=accepted&style=command&style=event": ["New ledger"]}  # fmt: skip
+
+
+@pytest.mark.parametrize("params", [
+    "q=ledger&status=accepted", "q=ledger&style=event&style=command", "q=ledger -kafka&status=draft&style=event",
+    "q=ledger&status=accepted&filed_from=2000-01-01",
+])  # fmt: skip
+def test_a_search_filtered_by_status_and_style_is_ranked_from_its_index_as_from_its_decisions(params):
+    """The log ranks such a search from the search index alone (on PostgreSQL, without joining its
+    decisions); the page and the count are those the decisions' own query gives."""
+    for n, (status, style) in enumerate([("accepted", "event"), ("draft", "event"), ("accepted", "command")] * 3):
+        context = "ledger " * (n % 3 + 1) + "kafka" * (n % 2)
+        DecisionFactory(title=f"Ledger {n}" if n % 4 else "Ledger design", context=context, status=status, style=style)
+    form, sort, decisions = log_results(QueryDict(params))
+    paginator = log_paginator(decisions, 4, form=form, sort=sort)
+    with CaptureQueriesContext(connection) as queries:
+        page = [d.number for d in paginator.get_page(1)]
+    joined = search.ranked_page(decisions, 0, 4)
+    assert sort == "relevance" and joined[1] > 0
+    assert (page, paginator.count) == (joined[0], joined[1])
+    ranked = queries.captured_queries[0]["sql"]
+    from_index = connection.vendor == "postgresql" and "filed_from" not in params
+    assert ("decisions_decision" not in ranked) == from_index, ranked
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="TOAST is PostgreSQL's")
