@@ -214,28 +214,29 @@ class DecisionQuerySet(models.QuerySet):
         """Accepted decisions closest to an assessment, and earlier decisions on the same flow."""
         fields = ("number", "title", "style", "status", "decided_on", "flow__name")
         others = self.exclude(pk=exclude) if exclude else self.all()
-        similar = others.accepted().select_related("flow").only(*fields)
+        candidates = others.accepted().select_related("flow").only(*fields)
         if assessment.recommendation is factors.Recommendation.SYNC:
-            similar = similar.filter(caller_needs_result=True).order_by("-decided_on", "-number")
+            similar = candidates.filter(caller_needs_result=True).order_by("-decided_on", "-number")
         elif assessment.drivers:
             distance = sum(Abs(F(d.factor.key) - d.level.value) for d in assessment.drivers)
             order = ("distance", "-decided_on", "-number")
             alike = others.filter(status=status.Status.ACCEPTED, caller_needs_result=False)
             # Decisions answered the same way come first; in a large log there are enough of them, read
             # newest first straight from the index decision_precedents (11 of 22 ms at 100,000 went on
-            # working out every accepted decision's distance).
-            same = alike.filter(**{d.factor.key: d.level.value for d in assessment.drivers})
-            closest = list(same.order_by("-decided_on", "-number").values_list("pk", flat=True)[:PRECEDENT_LIMIT])
-            if len(closest) < PRECEDENT_LIMIT:  # then the nearest, from the covering index alone
+            # working out every accepted decision's distance), and then they are all there is to show.
+            same = {d.factor.key: d.level.value for d in assessment.drivers}
+            answered = candidates.filter(caller_needs_result=False, **same).order_by("-decided_on", "-number")
+            similar = list(answered[:PRECEDENT_LIMIT])
+            if len(similar) < PRECEDENT_LIMIT:  # then the nearest, from the covering index alone
                 closest = (
                     alike.filter(**{f"{d.factor.key}__isnull": False for d in assessment.drivers})
                     .annotate(distance=distance)
                     .order_by(*order)
                     .values("pk")[:PRECEDENT_LIMIT]
                 )
-            similar = similar.filter(pk__in=closest).annotate(distance=distance).order_by(*order)
+                similar = candidates.filter(pk__in=closest).annotate(distance=distance).order_by(*order)
         else:
-            similar = similar.none()
+            similar = candidates.none()
         on_flow = others.filter(flow=flow).only(*fields).select_related("flow").order_by("number") if flow else []
         return Precedents(similar=list(similar[:PRECEDENT_LIMIT]), on_flow=list(on_flow[: PRECEDENT_LIMIT * 2]))
 
