@@ -168,8 +168,9 @@ class DecisionForm(forms.ModelForm):
             "style": forms.RadioSelect,
         }
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, saving: bool = True, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.saving = saving
         if self.instance.pk and not self.is_bound:
             self.initial["revision"] = self.instance.latest_revision_id()
         if self.instance.pk is None and not self.is_bound:
@@ -237,6 +238,12 @@ class DecisionForm(forms.ModelForm):
     def changes(self) -> dict:
         """The model fields this form changed, with their cleaned values (after is_valid)."""
         return {name: getattr(self.instance, name) for name in self.changed_data if name in self._meta.fields}
+
+    def _post_clean(self) -> None:
+        """The model's own checks, when the form is to be saved: the live panel (saving=False) only
+        reads the answers, and the checks cost it two queries (the flow again, the constraints)."""
+        if self.saving:
+            super()._post_clean()
 
     def assessment(self) -> factors.Assessment:
         """The recommendation for whatever has been answered, valid or not."""

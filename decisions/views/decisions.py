@@ -302,7 +302,7 @@ def decision_assess(request: HttpRequest) -> HttpResponse:
     """The live recommendation and precedents for the answers so far (htmx)."""
     number = request.POST.get("number", "")
     decision = Decision.objects.filter(number=number).first() if number.isdigit() else None
-    form = DecisionForm(request.POST, instance=decision or Decision())
+    form = DecisionForm(request.POST, instance=decision or Decision(), saving=False)
     return render(request, "decisions/_assess_response.html", _assessment_context(form, decision or Decision()))
 
 
