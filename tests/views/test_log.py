@@ -310,6 +310,24 @@ def test_the_log_without_a_search_is_kept_rendered_until_anything_changes(
     assert again.content == partial.content and again["HX-Push-Url"] == "/?status=draft"
 
 
+def test_a_kept_page_is_stored_compressed_and_read_back_whole(settings, reviewer_client):
+    settings.DECISION_LOG_CACHE_SECONDS = 60
+    DecisionFactory.create_batch(25, context="A long context. " * 40)
+
+    def main():  # the kept part: the layout around it carries a new CSRF token each time
+        page = reviewer_client.get(reverse("decision_list")).content.decode()
+        return page[page.index("<main") : page.index("</main>")]
+
+    first = main()
+    key = pagecache.key("log", [], False, False)
+    version, stored = cache.get(key)
+    assert version == cache.get(pagecache.VERSION_KEY) and isinstance(stored, bytes)
+    assert len(stored) < len(first) / 3, "a log page's HTML compresses to under a third"
+    assert main() == first
+    cache.set(key, (version, "a value kept before pages were compressed"))
+    assert main() == first  # built again, not a 500
+
+
 def test_a_search_worked_out_after_a_change_elsewhere_reads_its_kept_excerpts(
     settings, reviewer_client, django_assert_max_num_queries, django_capture_on_commit_callbacks
 ):
