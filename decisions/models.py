@@ -467,15 +467,6 @@ class Decision(models.Model):
         return answers
 
     @property
-    def factor_badges(self) -> list[tuple[str, str]]:
-        """A compact (factor, its answer in a word or two) row for the log, in the form's words."""
-        return [
-            (factor.name, factor.level(value).short)
-            for factor in factors.FACTORS
-            if (value := getattr(self, factor.key)) is not None
-        ]
-
-    @property
     def has_assessment(self) -> bool:
         return self.caller_needs_result is not None
 
