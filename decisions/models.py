@@ -220,13 +220,12 @@ class DecisionQuerySet(models.QuerySet):
         elif assessment.drivers:
             distance = sum(Abs(F(d.factor.key) - d.level.value) for d in assessment.drivers)
             order = ("distance", "-decided_on", "-number")
-            alike = others.filter(status=status.Status.ACCEPTED, caller_needs_result=False)
+            alike = candidates.filter(caller_needs_result=False)
             # Decisions answered the same way come first; in a large log there are enough of them, read
             # newest first straight from the index decision_precedents (11 of 22 ms at 100,000 went on
             # working out every accepted decision's distance), and then they are all there is to show.
             same = {d.factor.key: d.level.value for d in assessment.drivers}
-            answered = candidates.filter(caller_needs_result=False, **same).order_by("-decided_on", "-number")
-            similar = list(answered[:PRECEDENT_LIMIT])
+            similar = list(alike.filter(**same).order_by("-decided_on", "-number")[:PRECEDENT_LIMIT])
             if len(similar) < PRECEDENT_LIMIT:  # then the nearest, from the covering index alone
                 closest = (
                     alike.filter(**{f"{d.factor.key}__isnull": False for d in assessment.drivers})
