@@ -4,7 +4,7 @@ Shared by the log page, its feeds, the zip export and the API, so they all find 
 """
 
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.http import QueryDict
 from django.utils.functional import cached_property
 
@@ -65,8 +65,11 @@ class LogPaginator(Paginator):
         bottom = (number - 1) * self.per_page
         top = min(bottom + self.per_page, self.count)
         numbers = self.numbers_between(bottom, top)
-        rows = Decision.objects.for_list().in_bulk(numbers, field_name="number")
+        rows = self.rows().in_bulk(numbers, field_name="number")
         return self._get_page([rows[n] for n in numbers], number, self)
+
+    def rows(self) -> QuerySet[Decision]:
+        return Decision.objects.for_list()
 
     def numbers_between(self, bottom: int, top: int) -> list[int]:
         return list(self.object_list.values_list("number", flat=True)[bottom:top])
@@ -96,6 +99,11 @@ class SearchPaginator(LogPaginator):
     @property
     def capped(self) -> bool:
         return self.count > self.LIMIT
+
+    def rows(self) -> QuerySet[Decision]:
+        """With the revision of each one's search text, which its excerpts are kept by (search.snippets):
+        read with the rows rather than in a query of its own."""
+        return super().rows().annotate(text_revision=F("search_document__revision"))
 
     def get_page(self, number):
         number = page_number(number)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from types import ModuleType
 
 from django.db import connection
@@ -85,19 +85,27 @@ def among_newest(matches: QuerySet[Decision], text: str) -> QuerySet[Decision]:
     return _backend().among_newest(matches, parsed, RANK_CANDIDATES) if parsed.groups else matches
 
 
-def snippets(text: str, ids: Iterable[int]) -> dict[int, SafeString]:
+def snippets(
+    text: str, ids: Iterable[int], *, revisions: Mapping[int, str | None] | None = None
+) -> dict[int, SafeString]:
     """Escaped excerpts with the matching words in <mark>, for the given decisions.
 
     Kept in the shared cache by the query and the revisions of the decisions' texts, so a change
-    elsewhere leaves them be: excerpts were a fifth of a search page worked out on PostgreSQL."""
+    elsewhere leaves them be: excerpts were a fifth of a search page worked out on PostgreSQL.
+    `revisions` are those of the decisions' search documents (None: it has none) where the caller
+    read them already, as the log's search rows do."""
     parsed = query_module.parse(text)
     ids = sorted(set(ids))
     if not parsed.groups or not ids:
         return {}
+
+    def kept_by() -> tuple[str, list[tuple[int, str]]]:
+        if revisions is None:
+            return text, list(SearchDocument.objects.filter(pk__in=ids).order_by("pk").values_list("pk", "revision"))
+        return text, [(pk, revisions[pk]) for pk in ids if revisions[pk] is not None]
+
     raw = pagecache.kept_by_content(
-        "excerpts",
-        lambda: (text, list(SearchDocument.objects.filter(pk__in=ids).order_by("pk").values_list("pk", "revision"))),
-        lambda: _backend().snippets(text, parsed, ids, MARK_START, MARK_END),
+        "excerpts", kept_by, lambda: _backend().snippets(text, parsed, ids, MARK_START, MARK_END)
     )
     return {pk: highlight(_within_fields(excerpt)) for pk, excerpt in raw.items() if excerpt}
 

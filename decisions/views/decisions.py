@@ -73,7 +73,9 @@ def _log_content(request: HttpRequest, partial: bool) -> tuple[str, str, str]:
     text = form.cleaned_data.get("q", "")
     paginator = log_paginator(decisions, settings.DECISION_LOG_PAGE_SIZE, form=form, sort=sort)
     page = paging.page_of(paginator, request.GET.get("page"))
-    excerpts = search.snippets(text, [d.pk for d in page]) if text else {}
+    excerpts = (
+        search.snippets(text, [d.pk for d in page], revisions={d.pk: d.text_revision for d in page}) if text else {}
+    )
     for decision in page:
         decision.excerpt = excerpts.get(decision.pk)
     context = {

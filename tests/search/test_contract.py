@@ -138,7 +138,9 @@ def test_a_search_document_carries_a_revision_of_its_text(architect):
     assert search.revision("ab", "c") != search.revision("a", "bc"), "the title ends where the body starts"
 
 
-def test_excerpts_are_kept_by_the_query_and_their_texts_revisions(settings, monkeypatch, architect):
+def test_excerpts_are_kept_by_the_query_and_their_texts_revisions(
+    settings, monkeypatch, architect, django_assert_num_queries
+):
     settings.DECISION_LOG_CACHE_SECONDS = 60
     made = [DecisionFactory(title=f"Kept {n}", context=f"Billing words {n}.") for n in range(2)]
     other = DecisionFactory(title="Elsewhere", context="billing too")
@@ -148,6 +150,9 @@ def test_excerpts_are_kept_by_the_query_and_their_texts_revisions(settings, monk
     ids = [d.pk for d in made]
     first = search.snippets("billing", ids)
     assert search.snippets("billing", reversed(ids)) == first and len(worked_out) == 1
+    read_with_rows = dict(SearchDocument.objects.filter(pk__in=ids).values_list("pk", "revision"))
+    with django_assert_num_queries(1):  # the cache's read alone: the same key, no digests asked
+        assert search.snippets("billing", ids, revisions=read_with_rows) == first and len(worked_out) == 1
     workflow.comment_post(decision=other, by=architect, body="billing, a change elsewhere")
     assert search.snippets("billing", ids) == first and len(worked_out) == 1, "kept through a change elsewhere"
     search.snippets("billing words", ids)
