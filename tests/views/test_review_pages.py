@@ -145,6 +145,9 @@ class TestNotifications:
         response = client.post(reverse("notification_open", args=[notification.pk]))
         assert response.url == proposal.get_absolute_url()
         assert "unread" not in client.get(reverse("decision_list")).content.decode()
+        NotificationFactory(recipient=reviewer, read_at=None)
+        client.force_login(architect)
+        assert "unread" not in client.get(reverse("decision_list")).content.decode(), "another person's count"
 
     def test_mark_all_as_read(self, client):
         user = UserFactory(role=roles.VIEWERS)
