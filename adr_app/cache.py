@@ -1,9 +1,9 @@
-"""The database's cache (when no Redis is configured): Django's, with a set in two statements.
+"""The database's cache (when no Redis is configured): Django's, with a set in one statement.
 
 Django's DatabaseCache.set counts the table, then, in a transaction, reads the key and updates or
-inserts it: five round trips for every page kept and every change's new version. Here the count
-and the culling are Django's, and the write is one upsert (SQLite and PostgreSQL alike), so a kept
-page costs two.
+inserts it: five round trips for every page kept and every change's new version. Here the write is
+one upsert (SQLite and PostgreSQL alike) that returns the table's count as well, and the culling is
+Django's, after the write rather than before it: a kept page costs one round trip.
 """
 
 import base64
@@ -26,13 +26,16 @@ class DatabaseCache(DjangoDatabaseCache):
         connection = connections[router.db_for_write(self.cache_model_class)]
         table = connection.ops.quote_name(self._table)
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT COUNT(*) FROM {table}")  # noqa: S608 # nosec B608 (the configured table)
-            entries = cursor.fetchone()[0]
-            if entries > self._max_entries:
-                self._cull(connection.alias, cursor, now().replace(microsecond=0), entries)
+            # The count is the table's before the write on PostgreSQL and after it on SQLite (the
+            # statement's snapshot, or the row as written): one entry apart, where a cull removes a
+            # third of the table.
             cursor.execute(
                 f"INSERT INTO {table} (cache_key, value, expires) VALUES (%s, %s, %s) "  # noqa: S608 # nosec B608
-                "ON CONFLICT (cache_key) DO UPDATE SET value = EXCLUDED.value, expires = EXCLUDED.expires",
+                "ON CONFLICT (cache_key) DO UPDATE SET value = EXCLUDED.value, expires = EXCLUDED.expires "
+                f"RETURNING (SELECT COUNT(*) FROM {table})",
                 [key, base64.b64encode(pickle.dumps(value, self.pickle_protocol)).decode("latin1"),
                  connection.ops.adapt_datetimefield_value(expires.replace(microsecond=0))],
             )  # fmt: skip
+            entries = cursor.fetchone()[0]
+            if entries > self._max_entries:
+                self._cull(connection.alias, cursor, now().replace(microsecond=0), entries)
