@@ -10,7 +10,7 @@ from operator import and_, or_
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import F, Max, QuerySet, Subquery, TextField
+from django.db.models import F, QuerySet, Subquery, TextField
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
@@ -19,8 +19,9 @@ from .query import Query, Term
 
 CONFIG = "english"
 # An unfiltered search with many matches looks for its newest among the newest decisions expected
-# to hold this many times as many matches as it ranks, and further only when those fall short.
-WINDOW_MARGIN = 1.5
+# to hold this many times as many matches as it ranks; when those fall short, among as many more as
+# they promise, and only then among all of its matches.
+WINDOW_MARGIN = 1.25
 # An excerpt is looked for in this many characters, from this many before the first word (snippets).
 EXCERPT_BEFORE, EXCERPT_LENGTH = 200, 800
 
@@ -63,19 +64,25 @@ def ranked_page(
     terms = SearchTerms.objects.filter(vector=query).annotate(rank=SearchRank(F("vector"), query))
     if facets:  # a filtered search ranks every match
         return _ranked_page(terms.filter(**{f"{name}__in": values for name, values in facets.items()}), bottom, top)
-    newest = terms.order_by("-decision_id")
     expected = _estimated_rows(terms)
-    if expected > limit:
-        window = _window_start(expected, limit)
-        if window > 0:
-            numbers, ranked = _ranked_page(newest.filter(decision_id__gte=window)[:limit], bottom, top)
-            if ranked == limit:
-                return numbers, ranked
-    else:
+    if expected <= limit:
         numbers, ranked = _ranked_page(terms.order_by(), bottom, top)
         if ranked <= limit:
             return numbers, ranked
-    return _ranked_page(newest[:limit], bottom, top)  # the window held too few, or the estimate was short
+        expected = ranked  # the estimate was short: as many as this counted
+    newest = terms.order_by("-decision_id")
+    highest = _highest()
+    window = _window_start(highest, expected, limit)
+    for _ in range(2):
+        if window <= 0:
+            break
+        numbers, ranked = _ranked_page(newest.filter(decision_id__gte=window)[:limit], bottom, top)
+        if ranked == limit:
+            return numbers, ranked
+        # The newest decisions use the words less than the whole log does: a window as wide as this
+        # one's matches promise, once (none: all of them).
+        window = _window_start(highest, ranked * highest / (highest - window + 1), limit) if ranked else 0
+    return _ranked_page(newest[:limit], bottom, top)
 
 
 def _ranked_page(matches: QuerySet, bottom: int, top: int) -> tuple[list[int], int]:
@@ -90,11 +97,17 @@ def _ranked_page(matches: QuerySet, bottom: int, top: int) -> tuple[list[int], i
     return [number for number, _ in rows], rows[0][1] if rows else 0
 
 
-def _window_start(expected: float, limit: int) -> int:
+def _highest() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT max(decision_id) FROM {SearchTerms._meta.db_table}")  # noqa: S608 # nosec B608
+        return cursor.fetchone()[0] or 0
+
+
+def _window_start(highest: int, expected: float, limit: int) -> int:
     """The lowest decision id of the newest decisions expected to hold WINDOW_MARGIN times `limit`
-    matches, from the planner's estimate (ANALYZE's statistics of the vectors); 0 for all of them.
-    Ids are never reused and nothing is deleted, so the newest decisions hold the highest ids."""
-    highest = SearchTerms.objects.aggregate(highest=Max("decision_id"))["highest"] or 0
+    matches, when `expected` of the decisions up to `highest` match (first the planner's estimate,
+    from ANALYZE's statistics of the vectors); 0 for all of them. Ids are never reused and nothing
+    is deleted, so the newest decisions hold the highest ids."""
     return max(0, int(highest * (1 - WINDOW_MARGIN * limit / expected)))
 
 

@@ -210,22 +210,30 @@ def test_relevance_of_a_very_common_word_is_worked_out_among_its_newest_matches(
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the window and the estimate are PostgreSQL's")
-@pytest.mark.parametrize("estimate", ["short", "fits", "too narrow"])
-def test_postgresql_ranks_the_newest_matches_whatever_its_planner_expects(monkeypatch, estimate):
-    """ranked_page looks for the newest matches in a window sized by the planner's estimate, and
-    looks further when the estimate was wrong; the page and among_newest agree either way."""
+@pytest.mark.parametrize(
+    ("estimate", "newest_use", "queries"),
+    [("short", "even", 2), ("fits", "even", 1), ("too narrow", "even", 2), ("too narrow", "sparse", 3)],
+)
+def test_postgresql_ranks_the_newest_matches_whatever_its_planner_expects(monkeypatch, estimate, newest_use, queries):
+    """ranked_page looks for the newest matches in a window sized by the planner's estimate (by the
+    count of every match when that estimate was short); when the window held too few, in one sized
+    by what it held, and then among all of them. The page and among_newest agree either way."""
     monkeypatch.setattr(search, "RANK_CANDIDATES", 3)
     made = _common_word_log(6)
+    if newest_use == "sparse":  # ten decisions without the word, then one with it
+        DecisionFactory.create_batch(10, title="Other", context="other words")
+        made.append(DecisionFactory(title="Note 6", context="ledger entries"))
+        index(*Decision.objects.all())
     highest = SearchTerms.objects.order_by("-pk").values_list("pk", flat=True)[0]
-    # "fits": a window from 3 ids below the highest, which holds 4 of the matches
+    # "fits": a window from 2 ids below the highest, which holds 3 of the matches
     expected = {"short": 1, "fits": 2 * highest, "too narrow": 10**9}[estimate]
     monkeypatch.setattr(postgres, "_estimated_rows", lambda queryset: expected)
     ranked = []
     monkeypatch.setattr(postgres, "_ranked_page", spy(postgres._ranked_page, ranked))
     numbers, count = search.ranked_page(Decision.objects.none(), 0, 3, index_only=("ledger", {}))
-    newest = [d.number for d in reversed(made[3:])]
+    newest = [d.number for d in reversed(made[-3:])]
     assert (numbers, count) == (newest, 3)
-    assert len(ranked) == (1 if estimate == "fits" else 2)
+    assert len(ranked) == queries
     assert [d.number for d in log_results(QueryDict("q=ledger"))[2]] == newest
 
 
