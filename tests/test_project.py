@@ -8,7 +8,9 @@ from io import StringIO
 
 import pytest
 from django.contrib.auth.models import User
+from django.core import checks
 from django.core.management import call_command
+from django.core.management.base import SystemCheckError
 from django.db import OperationalError, connection
 from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
@@ -162,6 +164,19 @@ def test_the_health_check_reports_the_database(client, monkeypatch):
     monkeypatch.setattr("adr_app.views.connection.cursor", _database_down)
     response = client.get("/healthz/")
     assert response.status_code == 503 and response.content == b"database unavailable\n"
+
+
+@pytest.mark.parametrize("version", [(3, 34, 1), (3, 35, 0)])
+def test_check_says_when_the_sqlite_in_use_is_too_old(monkeypatch, version):
+    monkeypatch.setattr("sqlite3.sqlite_version_info", version)
+    monkeypatch.setattr("sqlite3.sqlite_version", ".".join(map(str, version)))
+    found = [message for message in checks.run_checks() if message.id == "decisions.E001"]
+    if version < (3, 35) and connection.vendor == "sqlite":
+        assert len(found) == 1 and "is 3.34.1; Decision Log needs 3.35 or newer" in found[0].msg
+        with pytest.raises(SystemCheckError, match="decisions.E001"):
+            call_command("check")
+    else:
+        assert found == [], "new enough, or not in use (PostgreSQL)"
 
 
 @pytest.mark.django_db
