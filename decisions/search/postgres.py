@@ -10,7 +10,7 @@ from operator import and_, or_
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import F, QuerySet, Subquery, TextField
+from django.db.models import F, Max, QuerySet, Subquery, TextField
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
@@ -98,9 +98,7 @@ def _ranked_page(matches: QuerySet, bottom: int, top: int) -> tuple[list[int], i
 
 
 def _highest() -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT max(decision_id) FROM {SearchTerms._meta.db_table}")  # noqa: S608 # nosec B608
-        return cursor.fetchone()[0] or 0
+    return SearchTerms.objects.aggregate(highest=Max("decision_id"))["highest"] or 0
 
 
 def _window_start(highest: int, expected: float, limit: int) -> int:
