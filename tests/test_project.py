@@ -230,3 +230,14 @@ def test_the_postgresql_connection_has_no_parallel_workers():
     with connection.cursor() as cursor:
         cursor.execute("SHOW max_parallel_workers_per_gather")
         assert cursor.fetchone()[0] == "0"
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL index")
+def test_the_search_terms_have_block_ranges_of_their_decision_ids():
+    """What the newest-matches window of a search without filters is read by (migration 0036)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'searchterms_decision_ranges'")
+        (definition,) = cursor.fetchone()
+    assert "USING brin (decision_id)" in definition
+    assert "pages_per_range='8'" in definition
