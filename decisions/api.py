@@ -276,7 +276,7 @@ class DecisionSummary(Schema):
 
     @staticmethod
     def resolve_flow(decision: Decision) -> str | None:
-        return decision.flow.name if decision.flow_id else None
+        return decision.flow_name
 
     @staticmethod
     def resolve_url(decision: Decision) -> str:

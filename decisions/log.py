@@ -3,14 +3,21 @@
 Shared by the log page, its feeds, the zip export and the API, so they all find the same decisions.
 """
 
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
 from django.core.paginator import Paginator
 from django.db.models import F, QuerySet
 from django.http import QueryDict
+from django.urls import reverse
 from django.utils.functional import cached_property
+from django.utils.safestring import SafeString
 
 from . import search
 from .forms import LogFilterForm
-from .models import Decision, decisions_total
+from .models import Decision, decision_code, decisions_total
 from .paging import page_number
 
 SORTS = {
@@ -49,6 +56,46 @@ def facets_of(criteria: dict) -> dict:
     return {name: criteria[name] for name in FACETS if criteria.get(name)}
 
 
+@dataclass(slots=True, eq=False)
+class LogRow:
+    """A decision as the log lists it (its rows, and the API's summaries of a page), read as values:
+    as models, whose every instance sets some forty fields, half the rows' time (25 rows: 3.9 ms,
+    1.9 as values). `text_revision` is that of its search text, read with it by a search's pages
+    (search.snippets keeps their excerpts by it); `excerpt` is set from them."""
+
+    pk: int
+    number: int
+    title: str
+    status: str
+    style: str
+    created_at: datetime.datetime
+    recommendation: str
+    against_recommendation: bool
+    visibility: int | None
+    growth: int | None
+    coordination: int | None
+    coupling: int | None
+    flow_id: int | None
+    flow_name: str | None
+    text_revision: str | None = None
+    excerpt: SafeString | None = None
+
+    FIELDS = ("pk", "number", "title", "status", "style", "created_at", "recommendation", "against_recommendation",
+              "visibility", "growth", "coordination", "coupling", "flow_id", "flow__name")  # fmt: skip
+
+    @classmethod
+    def read(cls, decisions: QuerySet[Decision]) -> list[LogRow]:
+        extra = [name for name in ("text_revision",) if name in decisions.query.annotations]
+        return [cls(*values) for values in decisions.values_list(*cls.FIELDS, *extra)]
+
+    @property
+    def code(self) -> str:
+        return decision_code(self.number)
+
+    def get_absolute_url(self) -> str:
+        return reverse("decision_detail", args=[self.number])
+
+
 class LogPaginator(Paginator):
     """Finds a page's decision numbers through the indexes first, then loads only those rows:
     with OFFSET, a database otherwise reads every wide row it skips (a deferred join). Numbers,
@@ -65,11 +112,11 @@ class LogPaginator(Paginator):
         bottom = (number - 1) * self.per_page
         top = min(bottom + self.per_page, self.count)
         numbers = self.numbers_between(bottom, top)
-        rows = self.rows().in_bulk(numbers, field_name="number")
+        rows = {row.number: row for row in LogRow.read(self.rows().filter(number__in=numbers))}
         return self._get_page([rows[n] for n in numbers], number, self)
 
     def rows(self) -> QuerySet[Decision]:
-        return Decision.objects.for_list()
+        return Decision.objects.all()
 
     def numbers_between(self, bottom: int, top: int) -> list[int]:
         return list(self.object_list.values_list("number", flat=True)[bottom:top])

@@ -437,6 +437,11 @@ class Decision(models.Model):
     def code(self) -> str:
         return decision_code(self.number) if self.number is not None else "ADR-(new)"
 
+    @property
+    def flow_name(self) -> str | None:
+        """As the log's rows have it (log.LogRow), for what shows a decision either way (the API's summary)."""
+        return self.flow.name if self.flow_id else None
+
     def latest_revision_id(self) -> int | None:
         return self.history.order_by("-history_id").values_list("history_id", flat=True).first()
 

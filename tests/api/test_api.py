@@ -103,6 +103,9 @@ class TestReading:
         assert "style=event" in body["next"] and "page=2" in body["next"] and body["previous"] is None
         assert {row["style"] for row in body["results"]} == {"event"}
         assert body["results"][0]["flow"] == "Order placed"
+        drafts = _json(manager_api.get("/api/decisions", {"status": "draft"}))["results"]
+        assert [row["flow"] for row in drafts] == [None], "a decision about no one flow"
+        assert drafts[0]["url"].endswith(f"/decisions/{drafts[0]['number']}/")
 
     def test_search_and_several_values_of_a_filter(self, manager_api):
         made = [

@@ -209,6 +209,8 @@ def test_each_row_shows_its_own_address_day_badges_and_chips(manager_client, log
     command = row[log["command"]]
     assert '<li class="chip">Expected growth: stable</li>' in command and "Recommended: Command" in command
     assert "assessment-badges" not in row[log["draft"]]
+    assert '<span class="flow-name">Refund issued</span>' in row[log["event"]]
+    assert '<span class="muted">General</span>' in row[log["draft"]], "a decision about no one flow"
 
 
 def _paginator():
