@@ -2,6 +2,8 @@ import re
 from datetime import date
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from decisions import factors
@@ -208,6 +210,27 @@ class TestLiveRecommendation:
         Decision.objects.filter(pk__in=[d.pk for d in same[2:]]).update(status="deprecated")
         found = Decision.objects.precedents(assessment=assessment, flow=None, exclude=None).similar
         assert found == [same[1], same[0], near]  # fewer than five the same: then the nearest
+
+    def test_precedents_of_a_sync_flow_are_those_whose_caller_needed_the_result(self):
+        needed = AssessedDecisionFactory(title="Waits for the answer", caller_needs_result=True, style="sync")
+        AssessedDecisionFactory(title="Fire and forget")
+        assessment = factors.recommend(True, {})
+        found = Decision.objects.precedents(assessment=assessment, flow=None, exclude=None).similar
+        assert found == [needed]
+
+    @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's planner")
+    def test_sqlite_reads_the_precedents_newest_first_from_their_index(self):
+        """Not a skip-scan of the index and a sort of every decision answered the same way."""
+        AssessedDecisionFactory.create_batch(3)
+        assessment = factors.recommend(False, {"visibility": 3, "growth": 1, "coordination": 2, "coupling": 2})
+        with CaptureQueriesContext(connection) as queries:
+            Decision.objects.precedents(assessment=assessment, flow=None, exclude=None)
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE decisions_decision")  # as `migrate` does (decisions/apps.py)
+            cursor.execute(f"EXPLAIN QUERY PLAN {queries.captured_queries[0]['sql']}")
+            plan = " / ".join(row[3] for row in cursor.fetchall())
+        assert "INDEX decision_precedents (status=? AND caller_needs_result=? AND" in plan, plan
+        assert "TEMP B-TREE" not in plan, plan
 
     def test_the_panel_keeps_a_fixed_number_of_queries(self, architect_client, django_assert_max_num_queries):
         AssessedDecisionFactory.create_batch(20)
