@@ -59,8 +59,8 @@ def facets_of(criteria: dict) -> dict:
 @dataclass(slots=True, eq=False)
 class LogRow:
     """A decision as the log lists it (its rows, and the API's summaries of a page), read as values:
-    as models, whose every instance sets some forty fields, a page's 25 rows took about a third
-    longer (PostgreSQL 2.5-3.4 ms, 1.6-2.5 as values). `text_revision` is that of its search text,
+    as models, whose every instance sets some forty fields, a page's 25 rows took nearly half as
+    long again (PostgreSQL 2.5-3.4 ms, 1.6-2.5 as values). `text_revision` is that of its search text,
     read with it by a search's pages (search.snippets keeps their excerpts by it); `excerpt` is set
     from them."""
 

@@ -4,8 +4,9 @@ An unfiltered search with many matches ranks its newest among the newest decisio
 (search.postgres.ranked_page). The primary key's bitmap of those ids was a third of finding them
 (2.7 of 8.5 ms for a word in 8% of 100,000 decisions); the ranges of pages that hold them are a
 few index pages, and the ids are checked again on the rows read. Rows are written in id order,
-so the ranges are narrow; where updates scatter them, the planner's correlation statistics see
-it and it uses the primary key again. Eight pages a range: 128 (the default) or 32 gained nothing.
+so the ranges are narrow; where updates scatter them the ranges widen, and the planner, which
+costs the index by the column's correlation, turns back to the primary key. Eight pages a range:
+128 (the default) or 32 gained nothing.
 """
 
 from django.db import migrations
