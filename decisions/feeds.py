@@ -95,4 +95,4 @@ class SearchFeed(DecisionFeed):
         return reverse("decision_list") + (f"?{search.urlencode()}" if search else "")
 
     def items(self, params: QueryDict):
-        return log_results(params)[2].defer(None).select_related("author")[:FEED_SIZE]
+        return log_results(params)[2].select_related("author")[:FEED_SIZE]

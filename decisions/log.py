@@ -33,7 +33,7 @@ def log_results(params: QueryDict) -> tuple[LogFilterForm, str, QuerySet[Decisio
     form = LogFilterForm(params)
     criteria = form.criteria()
     text = criteria.get("q", "")
-    decisions = Decision.objects.for_list().for_log(criteria)
+    decisions = Decision.objects.for_log(criteria)
     if text:
         decisions = search.search(decisions, text, facets=facets_of(criteria))
     sort = criteria.get("sort") or ("relevance" if text else "newest")

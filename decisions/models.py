@@ -161,23 +161,6 @@ class DecisionQuerySet(models.QuerySet):
         latest = Transition.objects.filter(decision=OuterRef("pk"), to_status=OuterRef("status")).order_by("-at")
         return self.update(status_changed_at=Coalesce(Subquery(latest.values("at")[:1]), F("created_at")))
 
-    def for_list(self) -> DecisionQuerySet:
-        return self.select_related("flow").only(
-            "number",
-            "title",
-            "status",
-            "style",
-            "recommendation",
-            "against_recommendation",
-            "created_at",
-            "flow__name",
-            "caller_needs_result",
-            "visibility",
-            "growth",
-            "coordination",
-            "coupling",
-        )
-
     def for_log(self, criteria: dict) -> DecisionQuerySet:
         """Narrow the log by the filters a LogFilterForm cleaned (not the search text)."""
         queryset = self

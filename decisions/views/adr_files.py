@@ -84,7 +84,7 @@ def adr_export(request: HttpRequest) -> FileResponse:
     """A zip of the decisions the log's current filters and search find."""
     fmt = request.GET.get("format", "")
     fmt = fmt if fmt in export.FORMATS else "madr"
-    decisions = log_results(request.GET)[2].defer(None).order_by("number")
+    decisions = log_results(request.GET)[2].order_by("number")
     archive = tempfile.SpooledTemporaryFile(max_size=10_000_000)  # noqa: SIM115 (FileResponse closes it)
     export.write_zip(archive, export.for_export(decisions).iterator(chunk_size=500), fmt)
     archive.seek(0)
