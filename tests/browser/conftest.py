@@ -2,6 +2,7 @@ import os
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 from decisions import roles
 from tests.conftest import CHROMIUM
@@ -19,6 +20,18 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if here in item.path.parents:
             item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _connections_closed_before_playwright_stops(playwright):
+    """Once Playwright's sync API has started, its event loop counts as running in this thread, and
+    Django (through asgiref's Local) keeps this thread's database connections apart from those it
+    made before: every test after the first browser test, browser or not, gets a connection of its
+    own. pytest-django closes the connections it can see when it drops the test database, after
+    Playwright has stopped, so it never saw that one, and PostgreSQL refused the drop ("being
+    accessed by other users"), leaving the database behind. Closed here, while Playwright runs."""
+    yield
+    connections.close_all()
 
 
 @pytest.fixture(scope="session")
