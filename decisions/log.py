@@ -86,7 +86,7 @@ class LogRow:
 
     @classmethod
     def read(cls, decisions: QuerySet[Decision]) -> list[LogRow]:
-        extra = [name for name in ("text_revision",) if name in decisions.query.annotations]
+        extra = ("text_revision",) if "text_revision" in decisions.query.annotations else ()
         return [cls(*values) for values in decisions.values_list(*cls.FIELDS, *extra)]
 
     @property
